@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { APP_CONFIG, type AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PipelineModule } from './pipeline/pipeline.module';
+import { StreamingModule } from './streaming/streaming.module';
+
+export interface AppModuleOptions {
+  /** Start job workers in this process (the HTTP server and `start:worker` both do by default). */
+  workers?: boolean;
+}
+
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, _options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        MetricsModule,
+        DatabaseModule,
+        HealthModule,
+        PipelineModule,
+        StreamingModule,
+        JobsModule,
+        // The dashboard uses hash routes, so only "/" needs index.html and no API path is shadowed.
+        ServeStaticModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => [{ rootPath: resolve(c.DASHBOARD_DIR), renderPath: '/' }],
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,99 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { InjectConfig, type AppConfig } from '../config/config';
+import { dataSourceOptions } from './database.options';
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 10_000;
+
+/**
+ * Owns the one DataSource. It connects in the background with retries, so the process starts
+ * (and /health/ready says 503) while the database is unreachable instead of crashing.
+ */
+@Injectable()
+export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+  readonly dataSource: DataSource;
+  private readyPromise!: Promise<DataSource>;
+  private stopped = false;
+  private lastError: string | null = 'connecting';
+
+  constructor(@InjectConfig() private readonly config: AppConfig) {
+    this.dataSource = new DataSource(dataSourceOptions(config));
+  }
+
+  onModuleInit(): void {
+    this.readyPromise = this.connect();
+    // Callers await ready(); an unhandled rejection here would only mean shutdown came first.
+    this.readyPromise.catch(() => undefined);
+  }
+
+  get kind(): 'postgres' | 'sqlite' {
+    return this.config.DATABASE_URL ? 'postgres' : 'sqlite';
+  }
+
+  /** Resolves once connected and migrated; rejects only if the service stops first. */
+  ready(): Promise<DataSource> {
+    return this.readyPromise;
+  }
+
+  /** Why the database is not usable right now, or null when it is. */
+  async problem(timeoutMs = 1000): Promise<string | null> {
+    if (!this.dataSource.isInitialized) return this.lastError ?? 'not connected';
+    try {
+      await withTimeout(this.dataSource.query('SELECT 1'), timeoutMs);
+      return null;
+    } catch (error) {
+      return describe(error);
+    }
+  }
+
+  private async connect(): Promise<DataSource> {
+    let delay = RETRY_MIN_MS;
+    for (;;) {
+      if (this.stopped) throw new Error('database service stopped');
+      try {
+        await this.dataSource.initialize();
+        await this.dataSource.runMigrations({ transaction: 'each' });
+        this.lastError = null;
+        this.logger.log({ event: 'database_connected', kind: this.kind });
+        return this.dataSource;
+      } catch (error) {
+        this.lastError = describe(error);
+        this.logger.warn({ event: 'database_unavailable', kind: this.kind, error: this.lastError, retry_ms: delay });
+        if (this.dataSource.isInitialized) await this.dataSource.destroy().catch(() => undefined);
+        await sleep(delay);
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+
+const REQUEST_ID_HEADER = 'x-request-id';
+const QUIET_PATHS = new Set(['/health/live', '/metrics']);
+
+/** Accepts a caller's request id when it looks like one, so ids can be traced across services. */
+export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.LOG_LEVEL,
+          genReqId: requestIdFor,
+          customAttributeKeys: { reqId: 'request_id' },
+          autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
+          redact: ['req.headers.authorization', 'req.headers.cookie'],
+          transport:
+            config.LOG_FORMAT === 'pretty'
+              ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
+              : undefined,
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './pipeline';
+export * from './streaming';
+export * from './jobs';
