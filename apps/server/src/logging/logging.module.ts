@@ -23,7 +23,8 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
         pinoHttp: {
           level: config.LOG_LEVEL,
           genReqId: requestIdFor,
-          customAttributeKeys: { reqId: 'request_id' },
+          // On the request line and on every log written while handling that request.
+          customProps: (req: IncomingMessage) => ({ request_id: (req as IncomingMessage & { id?: unknown }).id }),
           autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
           redact: ['req.headers.authorization', 'req.headers.cookie'],
           transport:
