@@ -9,10 +9,19 @@ export interface StreamResultMessage {
   result: PipelineResult;
 }
 
+/**
+ * Why a frame was not processed. `busy`: the session's previous frame was still in the pipeline.
+ * `saturated`: the shared scheduler was full (other sessions or jobs). `client_slow`: the client
+ * is not reading its answers, so the server stopped running frames for it.
+ */
+export const STREAM_DROP_REASONS = ['busy', 'saturated', 'client_slow'] as const;
+export type StreamDropReason = (typeof STREAM_DROP_REASONS)[number];
+
 /** Server -> client: a frame that was not processed (the newest frame wins). */
 export interface StreamDroppedMessage {
   frame_index: number;
   dropped: true;
+  reason?: StreamDropReason;
 }
 
 /** Server -> client: the client sends faster than the server can serve it. */
@@ -22,10 +31,17 @@ export interface StreamSlowDownMessage {
   suggested_fps: number;
   /** Drop rate over the sliding window that triggered the signal, 0..1. */
   drop_rate: number;
+  /** Length of that window in milliseconds; at most one signal is sent per window. */
+  window_ms?: number;
 }
 
-/** Server -> client: a fatal error; the server closes the socket right after it. */
-export type StreamErrorMessage = ErrorBody;
+/**
+ * Server -> client: a fatal error; the server closes the socket right after it. `frame_index` is
+ * set when the error is about one frame (invalid_frame, pipeline_failure).
+ */
+export interface StreamErrorMessage extends ErrorBody {
+  frame_index?: number;
+}
 
 export type StreamServerMessage =
   StreamResultMessage | StreamDroppedMessage | StreamSlowDownMessage | StreamErrorMessage;
@@ -49,3 +65,20 @@ export const STREAM_CLOSE_CODES = {
   session_timeout: 4410,
   client_too_slow: 4429,
 } as const;
+
+export type StreamCloseCode = (typeof STREAM_CLOSE_CODES)[keyof typeof STREAM_CLOSE_CODES];
+
+/** The error codes that end a stream, each with its close code. */
+export type StreamErrorCode = Exclude<keyof typeof STREAM_CLOSE_CODES, 'normal'>;
+
+export function isStreamResult(message: StreamServerMessage): message is StreamResultMessage {
+  return 'result' in message;
+}
+
+export function isStreamDropped(message: StreamServerMessage): message is StreamDroppedMessage {
+  return 'dropped' in message;
+}
+
+export function isStreamSlowDown(message: StreamServerMessage): message is StreamSlowDownMessage {
+  return 'warning' in message;
+}
