@@ -1,0 +1,6 @@
+export * from './boxes';
+export * from './letterbox';
+export * from './nms';
+export * from './preprocess';
+export * from './ultralytics';
+export * from './yolox';

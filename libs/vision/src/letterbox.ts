@@ -1,0 +1,58 @@
+/**
+ * Where a source image lands inside a detector's fixed-size input: scaled to fit (aspect kept),
+ * then either placed at the top-left (YOLOX) or centred (Ultralytics letterbox).
+ */
+export interface Letterbox {
+  srcWidth: number;
+  srcHeight: number;
+  inputWidth: number;
+  inputHeight: number;
+  /** Size of the scaled image inside the input. */
+  width: number;
+  height: number;
+  /** Offset of the scaled image inside the input. */
+  left: number;
+  top: number;
+}
+
+export type Placement = 'top-left' | 'center';
+
+export function letterbox(
+  srcWidth: number,
+  srcHeight: number,
+  inputWidth: number,
+  inputHeight: number,
+  placement: Placement,
+): Letterbox {
+  if (srcWidth <= 0 || srcHeight <= 0)
+    throw new RangeError(`image size must be positive, got ${srcWidth}x${srcHeight}`);
+  const scale = Math.min(inputWidth / srcWidth, inputHeight / srcHeight);
+  const width = Math.min(inputWidth, Math.max(1, Math.round(srcWidth * scale)));
+  const height = Math.min(inputHeight, Math.max(1, Math.round(srcHeight * scale)));
+  // Ultralytics rounds the half padding with a -0.1 bias so odd padding puts the extra pixel right/bottom.
+  const left = placement === 'center' ? Math.max(0, Math.round((inputWidth - width) / 2 - 0.1)) : 0;
+  const top = placement === 'center' ? Math.max(0, Math.round((inputHeight - height) / 2 - 0.1)) : 0;
+  return { srcWidth, srcHeight, inputWidth, inputHeight, width, height, left, top };
+}
+
+/**
+ * Maps a box from input-tensor pixels back to pixels of an image of `target` size (the source
+ * by default), clipped to that image. Each axis uses its own scale because the scaled size was
+ * rounded to whole pixels.
+ */
+export function toImagePixels<T extends { x1: number; y1: number; x2: number; y2: number }>(
+  box: T,
+  lb: Letterbox,
+  target: { width: number; height: number } = { width: lb.srcWidth, height: lb.srcHeight },
+): T {
+  const sx = target.width / lb.width;
+  const sy = target.height / lb.height;
+  const clip = (v: number, max: number) => (v < 0 ? 0 : v > max ? max : v);
+  return {
+    ...box,
+    x1: clip((box.x1 - lb.left) * sx, target.width),
+    y1: clip((box.y1 - lb.top) * sy, target.height),
+    x2: clip((box.x2 - lb.left) * sx, target.width),
+    y2: clip((box.y2 - lb.top) * sy, target.height),
+  };
+}

@@ -1,0 +1,45 @@
+import { letterbox } from './letterbox';
+import { fillTensor, ULTRALYTICS_FORMAT, YOLOX_FORMAT } from './preprocess';
+
+// A 2x1 image: a red pixel then a blue one.
+const RED_BLUE = Uint8Array.from([255, 0, 0, 0, 0, 255]);
+
+describe('fillTensor', () => {
+  it('writes YOLOX input as BGR 0..255 at the top-left, padded with 114', () => {
+    const lb = letterbox(2, 1, 4, 4, 'top-left');
+    // 2x1 into 4x4: scale 2 -> 4x2 image; give it a 4x2 image (each source pixel doubled).
+    const rgb = Uint8Array.from([255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255, ...Array<number>(12).fill(10)]);
+    const out = fillTensor(rgb, lb, YOLOX_FORMAT, new Float32Array(48));
+    const b = Array.from(out.subarray(0, 16));
+    const g = Array.from(out.subarray(16, 32));
+    const r = Array.from(out.subarray(32, 48));
+    expect(b).toEqual([0, 0, 255, 255, 10, 10, 10, 10, 114, 114, 114, 114, 114, 114, 114, 114]);
+    expect(g).toEqual([0, 0, 0, 0, 10, 10, 10, 10, 114, 114, 114, 114, 114, 114, 114, 114]);
+    expect(r).toEqual([255, 255, 0, 0, 10, 10, 10, 10, 114, 114, 114, 114, 114, 114, 114, 114]);
+  });
+
+  it('writes Ultralytics input as RGB 0..1, centred, padded with 114/255', () => {
+    const lb = { srcWidth: 2, srcHeight: 1, inputWidth: 2, inputHeight: 3, width: 2, height: 1, left: 0, top: 1 };
+    const out = fillTensor(RED_BLUE, lb, ULTRALYTICS_FORMAT, new Float32Array(18));
+    const pad = 114 / 255;
+    const planes = [0, 1, 2].map((k) => Array.from(out.subarray(k * 6, k * 6 + 6)));
+    expect(planes[0][0]).toBeCloseTo(pad, 6);
+    expect(planes[0].slice(2, 4)).toEqual([1, 0]);
+    expect(planes[1].slice(2, 4)).toEqual([0, 0]);
+    expect(planes[2].slice(2, 4)).toEqual([0, 1]);
+    expect(planes[2][5]).toBeCloseTo(pad, 6);
+  });
+
+  it('overwrites every value of a reused buffer (no stale pixels from the previous frame)', () => {
+    const lb = letterbox(2, 1, 2, 2, 'top-left');
+    const out = new Float32Array(12).fill(-1);
+    fillTensor(RED_BLUE, lb, YOLOX_FORMAT, out);
+    expect(Array.from(out)).toEqual([0, 255, 114, 114, 0, 0, 114, 114, 255, 0, 114, 114]);
+  });
+
+  it('rejects a buffer of the wrong size', () => {
+    expect(() => fillTensor(RED_BLUE, letterbox(2, 1, 2, 2, 'top-left'), YOLOX_FORMAT, new Float32Array(11))).toThrow(
+      RangeError,
+    );
+  });
+});

@@ -1,0 +1,49 @@
+import { type Letterbox } from './letterbox';
+
+/** How a detector family wants its NCHW float input. */
+export interface TensorFormat {
+  channelOrder: 'rgb' | 'bgr';
+  /** Multiplier applied to 0..255 pixel values (1 for YOLOX, 1/255 for Ultralytics). */
+  scale: number;
+  /** Value of padding pixels, already scaled. */
+  pad: number;
+}
+
+export const YOLOX_FORMAT: TensorFormat = { channelOrder: 'bgr', scale: 1, pad: 114 };
+export const ULTRALYTICS_FORMAT: TensorFormat = { channelOrder: 'rgb', scale: 1 / 255, pad: 114 / 255 };
+
+/**
+ * Writes an interleaved RGB image that is already scaled to `lb.width` x `lb.height` into a
+ * planar [1, 3, H, W] float tensor, padding the rest. `out` is reused by the caller between
+ * frames, so this allocates nothing.
+ */
+export function fillTensor(rgb: Uint8Array, lb: Letterbox, format: TensorFormat, out: Float32Array): Float32Array {
+  const { inputWidth: iw, inputHeight: ih, width: w, height: h, left, top } = lb;
+  const plane = iw * ih;
+  if (out.length !== 3 * plane) throw new RangeError(`tensor holds ${out.length} values, expected ${3 * plane}`);
+  if (rgb.length < w * h * 3) throw new RangeError(`image holds ${rgb.length} bytes, expected ${w * h * 3}`);
+  if (w !== iw || h !== ih) out.fill(format.pad);
+  // Output plane k takes source channel order[k]: BGR planes read R from offset 2.
+  const first = format.channelOrder === 'bgr' ? 2 : 0;
+  const last = 2 - first;
+  const s = format.scale;
+  for (let y = 0; y < h; y++) {
+    let src = y * w * 3;
+    let dst = (top + y) * iw + left;
+    const end = dst + w;
+    if (s === 1) {
+      for (; dst < end; dst++, src += 3) {
+        out[dst] = rgb[src + first];
+        out[dst + plane] = rgb[src + 1];
+        out[dst + 2 * plane] = rgb[src + last];
+      }
+    } else {
+      for (; dst < end; dst++, src += 3) {
+        out[dst] = rgb[src + first] * s;
+        out[dst + plane] = rgb[src + 1] * s;
+        out[dst + 2 * plane] = rgb[src + last] * s;
+      }
+    }
+  }
+  return out;
+}
