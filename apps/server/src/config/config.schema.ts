@@ -44,6 +44,7 @@ export const configSchema = z
     STREAM_MAX_SESSIONS: intIn(1, 10000).default(10),
     STREAM_IDLE_TIMEOUT_S: positive.default(30),
     STREAM_SESSION_TIMEOUT_S: positive.default(600),
+    STREAM_MAX_BUFFERED_KB: intIn(16, 1048576).default(1024),
     UPLOAD_MAX_MB: positive.default(500),
     JOBS_CONCURRENCY: intIn(0, 64).default(1),
     JOBS_RETENTION_HOURS: positive.default(168),
