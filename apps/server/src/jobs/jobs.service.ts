@@ -1,0 +1,202 @@
+import { open, rm } from 'node:fs/promises';
+import {
+  HttpStatus,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type {
+  JobListResponse,
+  JobResultsResponse,
+  JobStatus,
+  JobStatusResponse,
+  PipelineResult,
+} from '@forgesyte/contracts';
+import { ApiError } from '../common/http-error';
+import { InjectConfig, type AppConfig } from '../config/config';
+import { PipelineService } from '../pipeline/pipeline.service';
+import { resolveFfmpeg } from './ffmpeg-path';
+import type { JobEntity } from './job.entity';
+import { JobsRepository } from './jobs.repository';
+import { JobsWorker } from './jobs.worker';
+import { hasFtypBox, NotAVideoError, probeVideo, readHead } from './video-probe';
+
+export interface SubmittedUpload {
+  id: string;
+  path: string;
+  originalName: string | null;
+}
+
+const HOUR_MS = 3_600_000;
+const RETENTION_BATCH = 100;
+
+/** Job lifecycle as the API sees it; the worker does the processing. */
+@Injectable()
+export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly ffmpeg: string;
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly repository: JobsRepository,
+    private readonly worker: JobsWorker,
+    private readonly pipeline: PipelineService,
+  ) {
+    this.ffmpeg = resolveFfmpeg(config);
+  }
+
+  /** Checks the pipeline and the bytes, flushes the upload to disk, then queues the job. */
+  async submit(upload: SubmittedUpload, pipelineId: string, fps: number | null): Promise<string> {
+    if (!this.pipeline.isValidPipeline(pipelineId)) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'invalid_pipeline', `unknown pipeline ${pipelineId}`);
+    }
+    await this.checkVideo(upload.path);
+    const file = await open(upload.path, 'r+');
+    try {
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await this.repository.insert({
+      id: upload.id,
+      pipelineId,
+      fps,
+      filePath: upload.path,
+      originalName: upload.originalName,
+      createdAt: Date.now(),
+    });
+    this.logger.log({ event: 'job_submitted', job_id: upload.id, pipeline_id: pipelineId, fps });
+    this.worker.wake();
+    return upload.id;
+  }
+
+  /** Judges the bytes, never the Content-Type: an MP4/MOV box header, then what ffmpeg can open. */
+  private async checkVideo(path: string): Promise<void> {
+    const container = hasFtypBox(await readHead(path)) ? 'an MP4/MOV container' : 'the file';
+    try {
+      await probeVideo(this.ffmpeg, path);
+    } catch (error) {
+      if (!(error instanceof NotAVideoError)) throw error;
+      throw new ApiError(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'unsupported_media_type',
+        `${container} is not a decodable video: ${error.message}`,
+      );
+    }
+  }
+
+  async status(id: string): Promise<JobStatusResponse | null> {
+    const job = await this.repository.find(id);
+    return job ? toStatus(job) : null;
+  }
+
+  async list(status: JobStatus | undefined, offset: number, limit: number): Promise<JobListResponse> {
+    const jobs = await this.repository.list(status, offset, limit);
+    return { jobs: jobs.map(toStatus) };
+  }
+
+  async results(id: string, offset: number, limit: number): Promise<JobResultsResponse | null> {
+    const job = await this.repository.find(id);
+    if (!job) return null;
+    const [total, rows] = await Promise.all([
+      this.repository.countResults(id),
+      this.repository.results(id, offset, limit),
+    ]);
+    return {
+      job_id: id,
+      status: job.status,
+      total,
+      offset,
+      limit,
+      frames: rows.map((r) => ({
+        frame_index: r.frameIndex,
+        timestamp_ms: r.timestampMs,
+        result: JSON.parse(r.result) as PipelineResult,
+      })),
+    };
+  }
+
+  /**
+   * A queued or running job becomes `cancelled` (kept so pollers learn why it stopped); a
+   * finished one is removed. Either way its file and results are deleted.
+   */
+  async remove(id: string): Promise<'cancelled' | 'deleted' | null> {
+    const job = await this.repository.find(id);
+    if (!job) return null;
+    const cancelled = await this.repository.cancel(id, Date.now());
+    if (cancelled) {
+      this.worker.abort(id, 'cancelled');
+      await this.repository.deleteResults(id);
+    } else {
+      await this.repository.remove([id]);
+    }
+    await rm(job.filePath, { force: true });
+    this.logger.log({ event: cancelled ? 'job_cancelled' : 'job_deleted', job_id: id });
+    return cancelled ? 'cancelled' : 'deleted';
+  }
+
+  /** Removes finished jobs older than JOBS_RETENTION_HOURS with their files and results. */
+  async sweep(now = Date.now()): Promise<number> {
+    const cutoff = now - this.config.JOBS_RETENTION_HOURS * HOUR_MS;
+    let removed = 0;
+    for (;;) {
+      const expired = await this.repository.finishedBefore(cutoff, RETENTION_BATCH);
+      if (expired.length === 0) break;
+      await Promise.all(expired.map((job) => rm(job.filePath, { force: true })));
+      await this.repository.remove(expired.map((job) => job.id));
+      removed += expired.length;
+      if (expired.length < RETENTION_BATCH) break;
+    }
+    if (removed > 0) this.logger.log({ event: 'jobs_expired', count: removed });
+    return removed;
+  }
+
+  onApplicationBootstrap(): void {
+    this.repository
+      .ready()
+      .then(() => this.sweep())
+      .catch(() => undefined /* the periodic sweep retries and logs */);
+    // Sweep often enough that nothing outlives its retention by more than a tenth of it.
+    const every = Math.min(HOUR_MS, Math.max(1000, (this.config.JOBS_RETENTION_HOURS * HOUR_MS) / 10));
+    this.retentionTimer = setInterval(() => {
+      this.sweep().catch((error: unknown) =>
+        this.logger.warn({
+          event: 'jobs_retention_failed',
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    }, every);
+    this.retentionTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+  }
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function toStatus(job: JobEntity): JobStatusResponse {
+  const total = job.framesTotal ?? 0;
+  const processed = job.framesProcessed;
+  const body: JobStatusResponse = {
+    job_id: job.id,
+    status: job.status,
+    pipeline_id: job.pipelineId,
+    progress: {
+      frames_processed: processed,
+      frames_total: total,
+      percent:
+        total > 0 ? Math.min(100, Math.round((processed / total) * 1000) / 10) : job.status === 'completed' ? 100 : 0,
+    },
+    created_at: iso(job.createdAt) ?? '',
+    started_at: iso(job.startedAt),
+    finished_at: iso(job.finishedAt),
+  };
+  if (job.error) body.error = job.error;
+  return body;
+}

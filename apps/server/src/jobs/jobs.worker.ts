@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectConfig, type AppConfig } from '../config/config';
+import { JobProcessor, type StopReason } from './job-processor';
+import { JobsRepository } from './jobs.repository';
+
+const IDLE_POLL_MS = 1000;
+
+/**
+ * JOBS_CONCURRENCY claim loops in this process. Each claims the oldest available job, processes
+ * it under a lease, and polls again; a local submit wakes idle loops at once.
+ */
+@Injectable()
+export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  /** Identifies this process in leases and logs. */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly running = new Map<string, AbortController>();
+  private readonly loops: Promise<void>[] = [];
+  private wakers: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly repository: JobsRepository,
+    private readonly processor: JobProcessor,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (let slot = 0; slot < this.config.JOBS_CONCURRENCY; slot++) this.loops.push(this.loop(slot));
+    if (this.loops.length > 0) {
+      this.logger.log({ event: 'jobs_worker_started', owner: this.owner, concurrency: this.loops.length });
+    }
+  }
+
+  /** A job was queued by this process: do not wait for the next poll. */
+  wake(): void {
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const wake of wakers) wake();
+  }
+
+  /** Stops a job this process is running (it was cancelled here); other processes notice on their heartbeat. */
+  abort(jobId: string, reason: StopReason): void {
+    this.running.get(jobId)?.abort(reason);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const controller of this.running.values()) controller.abort('shutdown');
+    this.wake();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(slot: number): Promise<void> {
+    try {
+      await this.repository.ready();
+    } catch {
+      return; // shut down before the database came up
+    }
+    while (!this.stopped) {
+      let jobId: string | null = null;
+      try {
+        jobId = await this.repository.claim(this.owner, Date.now(), this.config.JOBS_LEASE_S * 1000);
+      } catch (error) {
+        this.logger.warn({ event: 'job_claim_failed', slot, error: describe(error) });
+      }
+      if (jobId === null) {
+        await this.idle();
+        continue;
+      }
+      await this.run(jobId);
+    }
+  }
+
+  private async run(jobId: string): Promise<void> {
+    const stop = new AbortController();
+    this.running.set(jobId, stop);
+    try {
+      const job = await this.repository.find(jobId);
+      if (!job) return;
+      this.logger.log({ event: 'job_claimed', job_id: jobId, owner: this.owner, attempt: job.attempts });
+      const outcome = await this.processor.process(job, this.owner, stop);
+      if (outcome === 'shutdown') {
+        await this.repository.release(jobId, this.owner);
+        this.logger.log({ event: 'job_released', job_id: jobId, owner: this.owner });
+      } else if (outcome === 'cancelled' || outcome === 'lost') {
+        // Cancelled here or elsewhere: frames written after the cancel must not linger.
+        const current = await this.repository.find(jobId);
+        if (current?.status === 'cancelled') await this.repository.deleteResults(jobId);
+        this.logger.log({
+          event: 'job_stopped',
+          job_id: jobId,
+          owner: this.owner,
+          reason: current?.status ?? 'deleted',
+        });
+      }
+    } catch (error) {
+      this.logger.error({ event: 'job_worker_error', job_id: jobId, error: describe(error) });
+    } finally {
+      this.running.delete(jobId);
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, IDLE_POLL_MS + Math.floor(Math.random() * 200));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakers.push(done);
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
