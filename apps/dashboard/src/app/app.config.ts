@@ -1,4 +1,4 @@
-import { provideHttpClient, withFetch } from '@angular/common/http';
+import { provideHttpClient } from '@angular/common/http';
 import {
   provideBrowserGlobalErrorListeners,
   provideZonelessChangeDetection,
@@ -11,7 +11,8 @@ export const appConfig: ApplicationConfig = {
   providers: [
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
-    provideHttpClient(withFetch()),
+    // The XHR backend, not fetch: only XHR reports upload progress, which the jobs view shows.
+    provideHttpClient(),
     // Hash routes: the server only has to serve index.html at "/", never shadowing an API path.
     provideRouter(routes, withHashLocation()),
   ],

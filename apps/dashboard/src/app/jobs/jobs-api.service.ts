@@ -1,0 +1,74 @@
+import { HttpClient, HttpEventType, type HttpEvent } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import {
+  type JobFrameResult,
+  type JobListResponse,
+  type JobResultsResponse,
+  type JobStatusResponse,
+  type JobSubmitResponse,
+} from '@forgesyte/contracts';
+import { EMPTY, Observable, expand, filter, map, reduce } from 'rxjs';
+
+export type UploadEvent = { kind: 'progress'; percent: number } | { kind: 'done'; jobId: string };
+
+const RESULTS_PAGE = 500;
+
+/** The jobs REST API (unversioned routes; the /v1 ones are deprecated). */
+@Injectable({ providedIn: 'root' })
+export class JobsApi {
+  private readonly http = inject(HttpClient);
+
+  list(): Observable<JobStatusResponse[]> {
+    return this.http.get<JobListResponse>('/video/jobs').pipe(map((body) => body.jobs));
+  }
+
+  status(jobId: string): Observable<JobStatusResponse> {
+    return this.http.get<JobStatusResponse>(`/video/status/${encodeURIComponent(jobId)}`);
+  }
+
+  /** Multipart upload with progress; the file streams from disk, never read whole into memory. */
+  submit(file: File, pipelineId: string, fps: number | null): Observable<UploadEvent> {
+    const form = new FormData();
+    form.append('pipeline_id', pipelineId);
+    if (fps !== null) form.append('fps', String(fps));
+    // Last, so the server knows the pipeline and rate before the bytes arrive.
+    form.append('file', file, file.name);
+    return this.http.post<JobSubmitResponse>('/video/submit', form, { reportProgress: true, observe: 'events' }).pipe(
+      map((event: HttpEvent<JobSubmitResponse>): UploadEvent | null => {
+        if (event.type === HttpEventType.UploadProgress) {
+          const total = event.total ?? file.size;
+          return { kind: 'progress', percent: total > 0 ? Math.min(100, (100 * event.loaded) / total) : 0 };
+        }
+        if (event.type === HttpEventType.Response && event.body) return { kind: 'done', jobId: event.body.job_id };
+        return null;
+      }),
+      filter((event): event is UploadEvent => event !== null),
+    );
+  }
+
+  /** Cancels the job if it runs and removes its files and results. */
+  remove(jobId: string): Observable<void> {
+    return this.http.delete<void>(`/video/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** Every stored frame result, following the pagination to the end. */
+  results(jobId: string): Observable<JobFrameResult[]> {
+    const page = (offset: number) =>
+      this.http.get<JobResultsResponse>(`/video/results/${encodeURIComponent(jobId)}`, {
+        params: { offset, limit: RESULTS_PAGE },
+      });
+    let offset = 0;
+    return page(0).pipe(
+      expand((body) => {
+        offset += body.frames.length;
+        return body.frames.length > 0 && offset < body.total ? page(offset) : EMPTY;
+      }),
+      reduce((all, body) => all.concat(body.frames), [] as JobFrameResult[]),
+    );
+  }
+
+  /** The uploaded video, served back with range requests so the player can seek. */
+  videoUrl(jobId: string): string {
+    return `/video/jobs/${encodeURIComponent(jobId)}/video`;
+  }
+}
