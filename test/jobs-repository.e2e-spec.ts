@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { buildConfig } from '../apps/server/src/config/config';
+import { DatabaseService } from '../apps/server/src/database/database.service';
+import { JobsRepository } from '../apps/server/src/jobs/jobs.repository';
+import { createJobsStore, STORE_KINDS, type JobsStore } from './support/jobs-db';
+
+/** Two repositories with their own connections on one store, as two processes would have. */
+describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
+  let store: JobsStore | null;
+  const services: DatabaseService[] = [];
+  let a: JobsRepository;
+  let b: JobsRepository;
+
+  async function connect(): Promise<JobsRepository> {
+    const service = new DatabaseService(buildConfig({ LOG_LEVEL: 'silent', ...store!.env }));
+    service.onModuleInit();
+    await service.ready();
+    services.push(service);
+    return new JobsRepository(service);
+  }
+
+  async function queue(n: number, createdAt = Date.now()): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = randomUUID();
+      await a.insert({
+        id,
+        pipelineId: 'yolo',
+        fps: 1,
+        filePath: `/tmp/${id}`,
+        originalName: null,
+        createdAt: createdAt + i,
+      });
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  beforeAll(async () => {
+    Logger.overrideLogger(['error']);
+    store = await createJobsStore(kind);
+    if (!store) return;
+    a = await connect();
+    b = await connect();
+  });
+  afterAll(async () => {
+    for (const service of services) await service.onApplicationShutdown();
+    await store?.drop();
+  });
+
+  it('hands each queued job to exactly one of many concurrent claimers', async () => {
+    if (!store) return;
+    const ids = await queue(6);
+    const claims = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).claim(`owner-${i}`, Date.now(), 60_000)),
+    );
+    const won = claims.filter((id): id is string => id !== null);
+    expect(won.sort()).toEqual([...ids].sort());
+    for (const id of ids) {
+      const job = await a.find(id);
+      expect(job).toMatchObject({ status: 'running', attempts: 1 });
+      await a.finish(id, job!.leaseOwner!, 'completed', { processed: 0, now: Date.now() });
+    }
+    await expect(a.claim('late', Date.now(), 60_000)).resolves.toBeNull();
+  });
+
+  it('lets another worker take over only after the lease expires, and fences the old holder', async () => {
+    if (!store) return;
+    const [id] = await queue(1);
+    const t0 = Date.now();
+    await expect(a.claim('first', t0, 1000)).resolves.toBe(id);
+    await expect(b.claim('second', t0 + 500, 1000)).resolves.toBeNull();
+    await expect(a.heartbeat(id, 'first', 3, t0 + 600, 1000)).resolves.toBe(true);
+    // The heartbeat moved the expiry to t0 + 1600.
+    await expect(b.claim('second', t0 + 1500, 1000)).resolves.toBeNull();
+    await expect(b.claim('second', t0 + 1700, 1000)).resolves.toBe(id);
+    expect(await b.find(id)).toMatchObject({ leaseOwner: 'second', attempts: 2, framesProcessed: 3 });
+    await expect(a.heartbeat(id, 'first', 4, t0 + 1800, 1000)).resolves.toBe(false);
+    await expect(a.finish(id, 'first', 'completed', { processed: 4, now: t0 + 1800 })).resolves.toBe(false);
+    await expect(b.finish(id, 'second', 'completed', { processed: 5, total: 5, now: t0 + 1900 })).resolves.toBe(true);
+    expect(await a.find(id)).toMatchObject({
+      status: 'completed',
+      framesProcessed: 5,
+      framesTotal: 5,
+      finishedAt: t0 + 1900,
+    });
+  });
+
+  it('stores a frame once however often it is written', async () => {
+    if (!store) return;
+    const [id] = await queue(1);
+    await a.claim('w', Date.now(), 60_000);
+    const frame = (i: number, tag: string) => ({
+      frameIndex: i,
+      timestampMs: i * 100,
+      result: JSON.stringify({ tag }),
+    });
+    await a.saveResults(
+      id,
+      [0, 1, 2, 3, 4].map((i) => frame(i, 'first')),
+    );
+    await Promise.all([
+      a.saveResults(
+        id,
+        [3, 4, 5, 6].map((i) => frame(i, 'again')),
+      ),
+      b.saveResults(
+        id,
+        [5, 6, 7].map((i) => frame(i, 'again')),
+      ),
+    ]);
+    await expect(a.countResults(id)).resolves.toBe(8);
+    expect([...(await b.doneIndices(id))].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const page = await a.results(id, 2, 3);
+    expect(page.map((r) => [r.frameIndex, JSON.parse(r.result)])).toEqual([
+      [2, { tag: 'first' }],
+      [3, { tag: 'first' }],
+      [4, { tag: 'first' }],
+    ]);
+    await a.finish(id, 'w', 'completed', { processed: 8, now: Date.now() });
+  });
+
+  it('cancels only unfinished jobs, releases at shutdown, and finds expired finished jobs', async () => {
+    if (!store) return;
+    const [queued, running, done] = await queue(3);
+    await expect(a.claim('w', Date.now(), 60_000)).resolves.toBe(queued);
+    await a.release(queued, 'w');
+    expect(await a.find(queued)).toMatchObject({ status: 'queued', leaseOwner: null });
+    await expect(a.claim('w', Date.now(), 60_000)).resolves.toBe(queued);
+    await expect(a.claim('w', Date.now(), 60_000)).resolves.toBe(running);
+    await expect(a.claim('w', Date.now(), 60_000)).resolves.toBe(done);
+    await a.finish(done, 'w', 'failed', { processed: 0, error: 'broken', now: 1000 });
+    await expect(b.cancel(running, 2000)).resolves.toBe(true);
+    await expect(b.cancel(running, 2000)).resolves.toBe(false);
+    await expect(b.cancel(done, 2000)).resolves.toBe(false);
+    await expect(a.heartbeat(running, 'w', 1, Date.now(), 60_000)).resolves.toBe(false);
+    const expired = await b.finishedBefore(2500, 100);
+    expect(expired.map((j) => j.id).sort()).toEqual([running, done].sort());
+    await b.remove([running, done]);
+    await expect(a.find(done)).resolves.toBeNull();
+    await expect(b.finishedBefore(2500, 100)).resolves.toEqual([]);
+    await a.cancel(queued, Date.now());
+  });
+
+  it('lists newest first with a status filter', async () => {
+    if (!store) return;
+    const ids = await queue(3, Date.now() + 10_000);
+    const listed = await a.list('queued', 0, 10);
+    expect(listed.map((j) => j.id)).toEqual([...ids].reverse());
+    const cancelled = await a.list('cancelled', 0, 10);
+    expect(cancelled.every((j) => j.status === 'cancelled')).toBe(true);
+    expect(cancelled.length).toBeGreaterThan(0);
+    for (const id of ids) await a.cancel(id, Date.now());
+  });
+});
