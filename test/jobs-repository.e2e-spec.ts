@@ -113,7 +113,7 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
     await expect(a.countResults(id)).resolves.toBe(8);
     expect([...(await b.doneIndices(id))].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const page = await a.results(id, 2, 3);
-    expect(page.map((r) => [r.frameIndex, JSON.parse(r.result)])).toEqual([
+    expect(page.map((r) => [r.frameIndex, JSON.parse(r.result) as unknown])).toEqual([
       [2, { tag: 'first' }],
       [3, { tag: 'first' }],
       [4, { tag: 'first' }],
