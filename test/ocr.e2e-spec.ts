@@ -1,0 +1,128 @@
+import { join } from 'node:path';
+import { runInThisContext } from 'node:vm';
+import sharp from 'sharp';
+import { type TextLine } from '@forgesyte/contracts';
+import type { OcrEngine, RgbImage } from '../libs/vision/src/ocr';
+
+// Jest gives each test file its own realm, but onnxruntime-node creates output arrays in Node's main realm, and
+// onnxruntime-common rejects them with `instanceof Float32Array` against this realm's constructor. Use the main
+// realm's typed arrays here, before onnxruntime loads (hence the dynamic import below). Outside Jest there is only
+// one realm and nothing to do.
+for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Int8Array', 'Uint16Array']) {
+  (globalThis as Record<string, unknown>)[name] = runInThisContext(name);
+}
+
+const MODELS = join(__dirname, '..', 'node_modules', '@gutenye', 'ocr-models', 'assets');
+const STREET_SIGNS = '/work/shared/media/street_signs_text.jpg';
+
+async function decode(file: string, transform = (s: ReturnType<typeof sharp>) => s): Promise<RgbImage> {
+  const { data, info } = await transform(sharp(file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+function expectInside(lines: TextLine[], image: RgbImage): void {
+  for (const line of lines) {
+    const { x1, y1, x2, y2 } = line.box;
+    expect(x1).toBeGreaterThanOrEqual(0);
+    expect(y1).toBeGreaterThanOrEqual(0);
+    expect(x2).toBeLessThanOrEqual(image.width);
+    expect(y2).toBeLessThanOrEqual(image.height);
+    expect(x2).toBeGreaterThan(x1);
+    expect(y2).toBeGreaterThan(y1);
+    expect(line.polygon).toHaveLength(4);
+    for (const [x, y] of line.polygon ?? []) {
+      expect(x).toBeGreaterThanOrEqual(x1);
+      expect(x).toBeLessThanOrEqual(x2);
+      expect(y).toBeGreaterThanOrEqual(y1);
+      expect(y).toBeLessThanOrEqual(y2);
+    }
+    expect(line.score).toBeGreaterThanOrEqual(0.5);
+    expect(line.score).toBeLessThanOrEqual(1);
+  }
+}
+
+function lineWith(lines: TextLine[], word: string): TextLine {
+  const found = lines.find((l) => l.text.toLowerCase().includes(word.toLowerCase()));
+  if (!found) throw new Error(`no line reads "${word}" in ${JSON.stringify(lines.map((l) => l.text))}`);
+  return found;
+}
+
+describe('OCR engine on the PP-OCRv4 models', () => {
+  let engine: OcrEngine;
+  let signs: RgbImage;
+
+  beforeAll(async () => {
+    const { OcrEngine } = await import('../libs/vision/src/ocr');
+    engine = await OcrEngine.load(
+      join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'),
+      join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'),
+      join(MODELS, 'ppocr_keys_v1.txt'),
+    );
+    await engine.warmup();
+    signs = await decode(STREET_SIGNS);
+  });
+
+  afterAll(async () => {
+    await engine.release();
+  });
+
+  it('reads the Paris street signs, in reading order, with boxes inside the image', async () => {
+    const result = await engine.recognize(signs);
+    const { texts } = result;
+    expectInside(texts, signs);
+    const mairie = lineWith(texts, 'Mairie');
+    const palais = lineWith(texts, 'Palais du');
+    const musee = lineWith(texts, 'LOUVRE');
+    lineWith(texts, 'PALAIS-ROYAL');
+    lineWith(texts, 'DECORATIFS');
+    // The signs are stacked: Mairie on top, then Palais du Louvre.
+    expect(mairie.box.y2).toBeLessThanOrEqual(palais.box.y1 + 5);
+    expect(texts.indexOf(mairie)).toBeLessThan(texts.indexOf(palais));
+    expect(texts.indexOf(palais)).toBeLessThanOrEqual(texts.indexOf(musee));
+    // Each sign is roughly 200 to 300 pixels wide in this 692 x 1024 photo: the box is a line, not the post.
+    expect(palais.box.x2 - palais.box.x1).toBeGreaterThan(150);
+    expect(palais.box.x2 - palais.box.x1).toBeLessThan(400);
+    expect(result.inference_ms).toBeGreaterThan(0);
+    expect(result.postprocess_ms).toBeGreaterThan(0);
+  });
+
+  it('finds no text in a blank image', async () => {
+    const blank: RgbImage = { data: new Uint8Array(640 * 480 * 3).fill(255), width: 640, height: 480 };
+    expect((await engine.recognize(blank)).texts).toEqual([]);
+    const black: RgbImage = { data: new Uint8Array(320 * 240 * 3), width: 320, height: 240 };
+    expect((await engine.recognize(black)).texts).toEqual([]);
+  });
+
+  it('maps boxes back to the original pixels of a downscaled and of a large image', async () => {
+    const small = await decode(STREET_SIGNS, (s) => s.resize({ width: 346 }));
+    const big = await decode(STREET_SIGNS, (s) => s.resize({ width: 1384 }));
+    const atSmall = lineWith((await engine.recognize(small)).texts, 'Mairie').box;
+    const atBig = lineWith((await engine.recognize(big)).texts, 'Mairie').box;
+    const atFull = lineWith((await engine.recognize(signs)).texts, 'Mairie').box;
+    // Same sign, boxes scaled by the image scale (within a few pixels of the detector's resolution).
+    expect(atSmall.x1 * 2).toBeCloseTo(atFull.x1, -1.2);
+    expect(atSmall.y2 * 2).toBeCloseTo(atFull.y2, -1.2);
+    expect(atBig.x1 / 2).toBeCloseTo(atFull.x1, -1.2);
+    expect(atBig.y2 / 2).toBeCloseTo(atFull.y2, -1.2);
+  });
+
+  it('reads text turned a quarter, running top to bottom', async () => {
+    const turned = await decode(STREET_SIGNS, (s) => s.rotate(90));
+    const { texts } = await engine.recognize(turned);
+    expectInside(texts, turned);
+    const louvre = lineWith(texts, 'LOUVRE');
+    // The line now stands upright in the image.
+    expect(louvre.box.y2 - louvre.box.y1).toBeGreaterThan(2 * (louvre.box.x2 - louvre.box.x1));
+  });
+
+  it('gives the same answer to concurrent calls as to one call', async () => {
+    const alone = (await engine.recognize(signs)).texts;
+    const together = await Promise.all([engine.recognize(signs), engine.recognize(signs)]);
+    expect(together[0].texts).toEqual(alone);
+    expect(together[1].texts).toEqual(alone);
+  });
+
+  it('rejects an image whose buffer is smaller than its size says', async () => {
+    await expect(engine.recognize({ data: new Uint8Array(10), width: 10, height: 10 })).rejects.toThrow(RangeError);
+  });
+});
