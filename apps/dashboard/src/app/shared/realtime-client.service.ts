@@ -175,7 +175,7 @@ export class RealtimeClient {
     socket.onclose = (event: CloseEvent) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      this.handleClose(pipelineId, attempt, event.code, event.reason);
+      this.handleClose(pipelineId, event.code, event.reason);
     };
   }
 
@@ -205,7 +205,9 @@ export class RealtimeClient {
     }
   }
 
-  private handleClose(pipelineId: string, attempt: number, code: number, reason: string): void {
+  private handleClose(pipelineId: string, code: number, reason: string): void {
+    // 0 once a connection opened: a later loss starts the backoff from the beginning.
+    const attempt = this.state.attempt;
     const codeError = closeCodeToError(code);
     const error = this.pendingError ?? (codeError ? toStreamError(codeError, reason) : null);
     if (error) {
