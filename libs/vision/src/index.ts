@@ -4,3 +4,4 @@ export * from './nms';
 export * from './preprocess';
 export * from './ultralytics';
 export * from './yolox';
+export * from './ocr';

@@ -38,6 +38,10 @@ export const configSchema = z
       .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, { error: 'must be a comma-separated list of pipeline ids' })
       .default('yolo,ocr,yolo_ocr'),
     ORT_INTRA_OP_THREADS: intIn(1, 256).default(Math.max(1, cpus().length)),
+    MODELS_MANIFEST: z.string().min(1).default('models/manifest.json'),
+    PIPELINE_CONCURRENCY: intIn(1, 64).default(2),
+    PIPELINE_LIVE_QUEUE: intIn(0, 1000).default(2),
+    IMAGE_MAX_PIXELS: intIn(1, 1_000_000_000).default(40_000_000),
     STREAM_MAX_FRAME_SIZE_MB: positive.default(5),
     STREAM_DROP_THRESHOLD: ratio.default(0.1),
     STREAM_SLOWDOWN_THRESHOLD: ratio.default(0.3),
