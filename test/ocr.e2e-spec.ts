@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import sharp from 'sharp';
 import { type TextLine } from '@forgesyte/contracts';
-import type { OcrEngine, RgbImage } from '../libs/vision/src/ocr';
+import type { OcrEngine, OcrImage as RgbImage } from '@forgesyte/vision';
 
 // Jest gives each test file its own realm, but onnxruntime-node creates output arrays in Node's main realm, and
 // onnxruntime-common rejects them with `instanceof Float32Array` against this realm's constructor. Use the main
@@ -52,7 +52,7 @@ describe('OCR engine on the PP-OCRv4 models', () => {
   let signs: RgbImage;
 
   beforeAll(async () => {
-    const { OcrEngine } = await import('../libs/vision/src/ocr');
+    const { OcrEngine } = await import('@forgesyte/vision');
     engine = await OcrEngine.load(
       join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'),
       join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'),

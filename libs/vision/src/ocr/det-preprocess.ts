@@ -25,27 +25,39 @@ export function fillDetTensor(image: RgbImage, dst: Float32Array, outWidth: numb
   const cols = axisTable(image.width, outWidth);
   const rows = axisTable(image.height, outHeight);
   const plane = outWidth * outHeight;
-  // Per channel (x / 255 - mean) / std folded into one multiply-add.
-  const scale = DET_STD_BGR.map((s) => 1 / (255 * s));
-  const bias = DET_MEAN_BGR.map((m, i) => -m / DET_STD_BGR[i]);
+  // (x / 255 - mean) / std folded into one multiply-add per channel, held in locals for the hot loop.
+  const sB = 1 / (255 * DET_STD_BGR[0]);
+  const sG = 1 / (255 * DET_STD_BGR[1]);
+  const sR = 1 / (255 * DET_STD_BGR[2]);
+  const bB = -DET_MEAN_BGR[0] / DET_STD_BGR[0];
+  const bG = -DET_MEAN_BGR[1] / DET_STD_BGR[1];
+  const bR = -DET_MEAN_BGR[2] / DET_STD_BGR[2];
+  const { index0: ci0, index1: ci1, weight1: cw } = cols;
   const stride = width * 3;
   for (let y = 0; y < outHeight; y++) {
     const r0 = rows.index0[y] * stride;
     const r1 = rows.index1[y] * stride;
     const wy = rows.weight1[y];
-    const out = y * outWidth;
-    for (let x = 0; x < outWidth; x++) {
-      const c0 = cols.index0[x] * 3;
-      const c1 = cols.index1[x] * 3;
-      const wx = cols.weight1[x];
-      for (let ch = 0; ch < 3; ch++) {
-        const top = data[r0 + c0 + ch] + (data[r0 + c1 + ch] - data[r0 + c0 + ch]) * wx;
-        const bottom = data[r1 + c0 + ch] + (data[r1 + c1 + ch] - data[r1 + c0 + ch]) * wx;
-        const v = top + (bottom - top) * wy;
-        // RGB source channel ch goes to BGR plane 2 - ch.
-        const p = 2 - ch;
-        dst[p * plane + out + x] = v * scale[p] + bias[p];
-      }
+    const wy0 = 1 - wy;
+    let o = y * outWidth;
+    for (let x = 0; x < outWidth; x++, o++) {
+      const c0 = ci0[x] * 3;
+      const c1 = ci1[x] * 3;
+      const wx = cw[x];
+      const w00 = (1 - wx) * wy0;
+      const w01 = wx * wy0;
+      const w10 = (1 - wx) * wy;
+      const w11 = wx * wy;
+      const a = r0 + c0;
+      const b = r0 + c1;
+      const c = r1 + c0;
+      const d = r1 + c1;
+      const red = data[a] * w00 + data[b] * w01 + data[c] * w10 + data[d] * w11;
+      const green = data[a + 1] * w00 + data[b + 1] * w01 + data[c + 1] * w10 + data[d + 1] * w11;
+      const blue = data[a + 2] * w00 + data[b + 2] * w01 + data[c + 2] * w10 + data[d + 2] * w11;
+      dst[o] = blue * sB + bB;
+      dst[plane + o] = green * sG + bG;
+      dst[2 * plane + o] = red * sR + bR;
     }
   }
 }
