@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import sharp from 'sharp';
 import { type TextLine } from '@forgesyte/contracts';
-import type { OcrEngine, OcrImage as RgbImage } from '@forgesyte/vision';
+import type { OcrEngine, RgbImage } from '@forgesyte/vision';
 
 // Jest gives each test file its own realm, but onnxruntime-node creates output arrays in Node's main realm, and
 // onnxruntime-common rejects them with `instanceof Float32Array` against this realm's constructor. Use the main
