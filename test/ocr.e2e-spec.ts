@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import sharp from 'sharp';
@@ -46,6 +48,30 @@ function lineWith(lines: TextLine[], word: string): TextLine {
   if (!found) throw new Error(`no line reads "${word}" in ${JSON.stringify(lines.map((l) => l.text))}`);
   return found;
 }
+
+describe('loading the OCR engine', () => {
+  it('names the model file that cannot be loaded', async () => {
+    const { OcrEngine } = await import('@forgesyte/vision');
+    const missing = join(tmpdir(), 'no-such-ocr-model.onnx');
+    await expect(
+      OcrEngine.load(missing, join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'), join(MODELS, 'ppocr_keys_v1.txt')),
+    ).rejects.toThrow(`OCR detection model ${missing} could not be loaded`);
+  });
+
+  it('refuses a dictionary that does not match the recognition model', async () => {
+    const { OcrEngine } = await import('@forgesyte/vision');
+    const dir = await mkdtemp(join(tmpdir(), 'ocr-dict-'));
+    const dict = join(dir, 'keys.txt');
+    await writeFile(dict, 'a\nb\nc\n');
+    try {
+      await expect(
+        OcrEngine.load(join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'), join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'), dict),
+      ).rejects.toThrow('gives 5 classes (blank + 3 + space) but the recognition model');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('OCR engine on the PP-OCRv4 models', () => {
   let engine: OcrEngine;
@@ -120,6 +146,14 @@ describe('OCR engine on the PP-OCRv4 models', () => {
     const together = await Promise.all([engine.recognize(signs), engine.recognize(signs)]);
     expect(together[0].texts).toEqual(alone);
     expect(together[1].texts).toEqual(alone);
+  });
+
+  it('survives tiny and extreme-aspect images', async () => {
+    const tiny: RgbImage = { data: new Uint8Array([10, 20, 30]), width: 1, height: 1 };
+    expect((await engine.recognize(tiny)).texts).toEqual([]);
+    const strip = await decode(STREET_SIGNS, (s) => s.extract({ left: 0, top: 300, width: 692, height: 6 }));
+    const { texts } = await engine.recognize(strip);
+    expectInside(texts, strip);
   });
 
   it('rejects an image whose buffer is smaller than its size says', async () => {

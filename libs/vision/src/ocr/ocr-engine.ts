@@ -76,12 +76,21 @@ export class OcrEngine {
     sessionOptions?: InferenceSession.SessionOptions,
     options: Partial<OcrOptions> = {},
   ): Promise<OcrEngine> {
-    const [det, rec, dictText] = await Promise.all([
-      InferenceSession.create(detPath, sessionOptions ?? {}),
-      InferenceSession.create(recPath, sessionOptions ?? {}),
+    const [detR, recR, dictR] = await Promise.allSettled([
+      createSession(detPath, 'detection', sessionOptions),
+      createSession(recPath, 'recognition', sessionOptions),
       readFile(dictPath, 'utf8'),
     ]);
-    const chars = parseDictionary(dictText);
+    if (detR.status === 'rejected' || recR.status === 'rejected' || dictR.status === 'rejected') {
+      // Whatever did load is released so a failed start-up does not hold native memory.
+      if (detR.status === 'fulfilled') await detR.value.release();
+      if (recR.status === 'fulfilled') await recR.value.release();
+      const failed = [detR, recR, dictR].find((r) => r.status === 'rejected');
+      throw failed?.reason;
+    }
+    const det = detR.value;
+    const rec = recR.value;
+    const chars = parseDictionary(dictR.value);
     const classes = staticLastDim(rec);
     if (classes !== null && classes !== chars.length) {
       await Promise.all([det.release(), rec.release()]);
@@ -230,6 +239,20 @@ export class OcrEngine {
 
   private releaseWorkspace(ws: Workspace): void {
     if (this.pool.length < MAX_POOLED_WORKSPACES) this.pool.push(ws);
+  }
+}
+
+async function createSession(
+  path: string,
+  role: string,
+  options: InferenceSession.SessionOptions | undefined,
+): Promise<InferenceSession> {
+  try {
+    return await InferenceSession.create(path, options ?? {});
+  } catch (e) {
+    throw new Error(`OCR ${role} model ${path} could not be loaded: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
 }
 
