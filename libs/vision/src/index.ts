@@ -5,3 +5,4 @@ export * from './preprocess';
 export * from './ultralytics';
 export * from './yolox';
 export * from './ocr';
+export * from './jpeg-header';

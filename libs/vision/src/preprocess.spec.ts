@@ -43,3 +43,16 @@ describe('fillTensor', () => {
     );
   });
 });
+
+describe('fillTensor padding', () => {
+  it('pads every side of a centred image and leaves the image untouched', () => {
+    // 2x1 image centred in 4x3: one pad column left, one right, one pad row above and below.
+    const lb = { srcWidth: 2, srcHeight: 1, inputWidth: 4, inputHeight: 3, width: 2, height: 1, left: 1, top: 1 };
+    const out = fillTensor(RED_BLUE, lb, YOLOX_FORMAT, new Float32Array(36).fill(-1));
+    const p = 114;
+    // planes B, G, R
+    expect(Array.from(out.subarray(0, 12))).toEqual([p, p, p, p, p, 0, 255, p, p, p, p, p]);
+    expect(Array.from(out.subarray(12, 24))).toEqual([p, p, p, p, p, 0, 0, p, p, p, p, p]);
+    expect(Array.from(out.subarray(24, 36))).toEqual([p, p, p, p, p, 255, 0, p, p, p, p, p]);
+  });
+});

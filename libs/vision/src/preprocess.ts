@@ -22,7 +22,7 @@ export function fillTensor(rgb: Uint8Array, lb: Letterbox, format: TensorFormat,
   const plane = iw * ih;
   if (out.length !== 3 * plane) throw new RangeError(`tensor holds ${out.length} values, expected ${3 * plane}`);
   if (rgb.length < w * h * 3) throw new RangeError(`image holds ${rgb.length} bytes, expected ${w * h * 3}`);
-  if (w !== iw || h !== ih) out.fill(format.pad);
+  if (w !== iw || h !== ih) fillPadding(out, lb, format.pad);
   // Output plane k takes source channel order[k]: BGR planes read R from offset 2.
   const first = format.channelOrder === 'bgr' ? 2 : 0;
   const last = 2 - first;
@@ -46,4 +46,21 @@ export function fillTensor(rgb: Uint8Array, lb: Letterbox, format: TensorFormat,
     }
   }
   return out;
+}
+
+/** Writes `pad` only where the image does not land, so no value is written twice. */
+function fillPadding(out: Float32Array, lb: Letterbox, pad: number): void {
+  const { inputWidth: iw, inputHeight: ih, width: w, height: h, left, top } = lb;
+  const plane = iw * ih;
+  for (let k = 0; k < 3; k++) {
+    const base = k * plane;
+    out.fill(pad, base, base + top * iw);
+    out.fill(pad, base + (top + h) * iw, base + plane);
+    if (w === iw) continue;
+    for (let y = top; y < top + h; y++) {
+      const row = base + y * iw;
+      out.fill(pad, row, row + left);
+      out.fill(pad, row + left + w, row + iw);
+    }
+  }
 }

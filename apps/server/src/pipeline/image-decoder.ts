@@ -1,6 +1,9 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { type RgbImage } from '@forgesyte/vision';
+import { readJpegHeader, type RgbImage } from '@forgesyte/vision';
 import { InvalidImageError } from './pipeline.errors';
+
+// Every frame is a new input: libvips' operation cache would only hold memory and cost lookups.
+sharp.cache(false);
 
 export interface DecodeLimits {
   /** Largest width x height accepted; checked from the header, before any pixel is decoded. */
@@ -17,6 +20,8 @@ export interface ImageSize {
  * decoding applies the orientation.
  */
 export async function probeImage(bytes: Buffer, limits: DecodeLimits): Promise<ImageSize & { orientation: number }> {
+  const jpeg = readJpegHeader(bytes);
+  if (jpeg) return checked(jpeg.width, jpeg.height, jpeg.orientation, limits);
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: limits.maxPixels }).metadata();
@@ -27,10 +32,18 @@ export async function probeImage(bytes: Buffer, limits: DecodeLimits): Promise<I
   if (!width || !height || (format !== 'jpeg' && format !== 'png' && format !== 'webp')) {
     throw new InvalidImageError(`not a JPEG or PNG image (format ${format ?? 'unknown'})`);
   }
+  return checked(width, height, meta.orientation ?? 1, limits);
+}
+
+function checked(
+  width: number,
+  height: number,
+  orientation: number,
+  limits: DecodeLimits,
+): ImageSize & { orientation: number } {
   if (width * height > limits.maxPixels) {
     throw new InvalidImageError(`image is ${width}x${height}, more than the ${limits.maxPixels} pixels allowed`);
   }
-  const orientation = meta.orientation ?? 1;
   return orientation >= 5 ? { width: height, height: width, orientation } : { width, height, orientation };
 }
 

@@ -1,0 +1,70 @@
+export interface JpegHeader {
+  width: number;
+  height: number;
+  /** EXIF orientation, 1 (upright) when absent. */
+  orientation: number;
+}
+
+/**
+ * Reads width, height and EXIF orientation from a JPEG's markers without decoding anything:
+ * the hot path of a live stream asks this once per frame, and it is far cheaper than a round
+ * trip through libvips. Returns null for anything it does not understand (not a JPEG, a
+ * malformed segment), so the caller can fall back to a full probe that reports the error.
+ */
+export function readJpegHeader(bytes: Uint8Array): JpegHeader | null {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  let orientation = 1;
+  let i = 2;
+  while (i + 4 <= bytes.length) {
+    if (bytes[i] !== 0xff) return null;
+    const marker = bytes[i + 1];
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    // Markers without a length: TEM, RSTn.
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return null; // image data before any frame header
+    const length = (bytes[i + 2] << 8) | bytes[i + 3];
+    if (length < 2 || i + 2 + length > bytes.length) return null;
+    const segment = i + 4;
+    if (marker === 0xe1 && length >= 8) orientation = exifOrientation(bytes, segment, i + 2 + length) ?? orientation;
+    // SOF0-SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (length < 8) return null;
+      const height = (bytes[segment + 1] << 8) | bytes[segment + 2];
+      const width = (bytes[segment + 3] << 8) | bytes[segment + 4];
+      if (width === 0 || height === 0) return null;
+      return { width, height, orientation };
+    }
+    i += 2 + length;
+  }
+  return null;
+}
+
+/** Tag 0x0112 of IFD0 in an APP1 "Exif\0\0" segment spanning [start, end). */
+function exifOrientation(b: Uint8Array, start: number, end: number): number | null {
+  // "Exif\0\0"
+  if (b[start] !== 0x45 || b[start + 1] !== 0x78 || b[start + 2] !== 0x69 || b[start + 3] !== 0x66) return null;
+  const tiff = start + 6;
+  if (tiff + 8 > end) return null;
+  const little = b[tiff] === 0x49 && b[tiff + 1] === 0x49;
+  if (!little && !(b[tiff] === 0x4d && b[tiff + 1] === 0x4d)) return null;
+  const u16 = (o: number) => (little ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1]);
+  const u32 = (o: number) => (little ? u16(o) + u16(o + 2) * 65536 : u16(o) * 65536 + u16(o + 2));
+  const ifd = tiff + u32(tiff + 4);
+  if (ifd + 2 > end) return null;
+  const count = u16(ifd);
+  for (let k = 0; k < count; k++) {
+    const entry = ifd + 2 + k * 12;
+    if (entry + 12 > end) return null;
+    if (u16(entry) === 0x0112) {
+      const value = u16(entry + 8);
+      return value >= 1 && value <= 8 ? value : null;
+    }
+  }
+  return null;
+}
