@@ -1,0 +1,207 @@
+/**
+ * npm run bench:stream [-- --sessions 1,4 --fps 15 --seconds 10 --pipeline yolo]
+ *
+ * Starts the server as a child process on a free loopback port (so client and server do not
+ * share an event loop), then for each session count streams 640x480 JPEGs at the target fps for
+ * the given seconds and prints, per session, round-trip p50/p95/p99 of processed frames and the
+ * processed/dropped counts; per scenario the aggregate processed fps, slow_down signals and the
+ * server's peak RSS. Bounded: every scenario ends at its deadline plus a 5 s drain.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import type { StreamServerMessage } from '@forgesyte/contracts';
+import { openStream } from '../examples/stream-client';
+
+const ROOT = resolve(__dirname, '..');
+const MEDIA = resolve(ROOT, '..', 'shared', 'media');
+
+interface Args {
+  sessions: number[];
+  fps: number;
+  seconds: number;
+  pipeline: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { sessions: [1, 4], fps: 15, seconds: 10, pipeline: 'yolo' };
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1] ?? '';
+    if (argv[i] === '--sessions') args.sessions = value.split(',').map(Number);
+    else if (argv[i] === '--fps') args.fps = Number(value);
+    else if (argv[i] === '--seconds') args.seconds = Math.min(60, Number(value));
+    else if (argv[i] === '--pipeline') args.pipeline = value;
+    else continue;
+    i++;
+  }
+  return args;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function startServer(pipeline: string): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'forgesyte-bench-'));
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/server/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        PIPELINES: pipeline,
+        DATA_DIR: dataDir,
+        JOBS_CONCURRENCY: '0',
+        STREAM_MAX_SESSIONS: '64',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error('server not ready within 120 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { child, url: `ws://127.0.0.1:${port}`, dataDir };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+interface SessionStats {
+  sent: number;
+  processed: number;
+  dropped: number;
+  slowDowns: number;
+  unanswered: number;
+  rtts: number[];
+}
+
+async function runSession(
+  url: string,
+  pipeline: string,
+  frame: Buffer,
+  fps: number,
+  seconds: number,
+): Promise<SessionStats> {
+  const stream = await openStream(url, pipeline);
+  const stats: SessionStats = { sent: 0, processed: 0, dropped: 0, slowDowns: 0, unanswered: 0, rtts: [] };
+  const sentAt: number[] = [];
+  stream.socket.on('message', (data: Buffer) => {
+    const m = JSON.parse(data.toString('utf8')) as StreamServerMessage;
+    if ('warning' in m) stats.slowDowns++;
+    else if ('dropped' in m) stats.dropped++;
+    else if ('result' in m) {
+      stats.processed++;
+      stats.rtts.push(performance.now() - sentAt[m.frame_index]);
+    }
+  });
+  // The bench measures the server at a fixed offered load, so it does not follow slow_down.
+  const start = performance.now();
+  const frames = Math.round(fps * seconds);
+  for (let i = 0; i < frames; i++) {
+    const due = start + (i * 1000) / fps;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sentAt[i] = performance.now();
+    stream.socket.send(frame);
+    stats.sent++;
+  }
+  const drainUntil = performance.now() + 5000;
+  while (stats.processed + stats.dropped < stats.sent && performance.now() < drainUntil) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  stats.unanswered = stats.sent - stats.processed - stats.dropped;
+  stream.socket.close();
+  await stream.closed;
+  stats.rtts.sort((a, b) => a - b);
+  return stats;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const frame = await sharp(join(MEDIA, 'bus.jpg')).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer();
+  console.log(
+    `stream bench: pipeline ${args.pipeline}, 640x480 JPEG (${(frame.length / 1024).toFixed(0)} KB), ${args.fps} fps x ${args.seconds} s per session`,
+  );
+  const server = await startServer(args.pipeline);
+  try {
+    // warm-up: first inferences pay for allocation and thread start-up
+    await runSession(server.url, args.pipeline, frame, 10, 1);
+    for (const sessions of args.sessions) {
+      let peakRss = rssMb(server.child.pid!);
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(server.child.pid!))), 200);
+      const started = performance.now();
+      const results = await Promise.all(
+        Array.from({ length: sessions }, () => runSession(server.url, args.pipeline, frame, args.fps, args.seconds)),
+      );
+      const elapsedS = (performance.now() - started) / 1000;
+      clearInterval(sampler);
+      console.log(`\n${sessions} session(s) x ${args.fps} fps x ${args.seconds} s`);
+      console.log('session  sent  processed  dropped  unanswered  slow_down  p50 ms  p95 ms  p99 ms');
+      results.forEach((r, i) => {
+        const cells = [
+          String(i + 1).padEnd(7),
+          String(r.sent).padStart(5),
+          String(r.processed).padStart(10),
+          String(r.dropped).padStart(8),
+          String(r.unanswered).padStart(11),
+          String(r.slowDowns).padStart(10),
+          percentile(r.rtts, 50).toFixed(1).padStart(7),
+          percentile(r.rtts, 95).toFixed(1).padStart(7),
+          percentile(r.rtts, 99).toFixed(1).padStart(7),
+        ];
+        console.log(cells.join(' '));
+      });
+      const processed = results.reduce((s, r) => s + r.processed, 0);
+      const dropped = results.reduce((s, r) => s + r.dropped, 0);
+      const all = results.flatMap((r) => r.rtts).sort((a, b) => a - b);
+      console.log(
+        `aggregate: processed ${processed} (${(processed / Math.min(elapsedS, args.seconds)).toFixed(1)} fps), dropped ${dropped}, ` +
+          `p50/p95/p99 ${percentile(all, 50).toFixed(1)}/${percentile(all, 95).toFixed(1)}/${percentile(all, 99).toFixed(1)} ms, ` +
+          `server RSS peak ${peakRss.toFixed(0)} MB`,
+      );
+    }
+  } finally {
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

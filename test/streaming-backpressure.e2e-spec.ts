@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInThisContext } from 'node:vm';
+import sharp from 'sharp';
+import {
+  STREAM_CLOSE_CODES,
+  type StreamDroppedMessage,
+  type StreamErrorMessage,
+  type StreamResultMessage,
+  type StreamServerMessage,
+  type StreamSlowDownMessage,
+} from '@forgesyte/contracts';
+import { openStream, type StreamHandle } from '../examples/stream-client';
+import type { RunningApp } from './support/app';
+
+// See test/streaming.e2e-spec.ts: Node's main-realm typed arrays for onnxruntime under Jest.
+for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Int8Array', 'Uint16Array']) {
+  (globalThis as Record<string, unknown>)[name] = runInThisContext(name);
+}
+const support = import('./support/app');
+const startApp: (typeof import('./support/app'))['startApp'] = async (o) => (await support).startApp(o);
+const waitFor: (typeof import('./support/app'))['waitFor'] = async (c, t, e) => (await support).waitFor(c, t, e);
+
+const MEDIA_DIR = join(__dirname, '..', '..', 'shared', 'media');
+const zidane = readFileSync(join(MEDIA_DIR, 'zidane.jpg'));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function metric(app: RunningApp, line: RegExp): Promise<number> {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => line.test(l))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+/** Reads answers until every frame below `frames` is answered; slow_down messages are kept apart. */
+async function collect(stream: StreamHandle, frames: number) {
+  const answers: (StreamResultMessage | StreamDroppedMessage)[] = [];
+  const signals: StreamSlowDownMessage[] = [];
+  while (answers.length < frames) {
+    const m = await stream.next(30000);
+    if ('error' in m) throw new Error(`unexpected error ${m.error}: ${m.detail}`);
+    if ('warning' in m) signals.push(m);
+    else answers.push(m);
+  }
+  return { answers, signals };
+}
+
+describe('stream backpressure: drop, never queue', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ PIPELINES: 'yolo' });
+  });
+  afterAll(() => app.close());
+
+  it('answers a burst of 30 frames with 30 answers in frame order, and nothing after', async () => {
+    const stream = await openStream(app.wsUrl, 'yolo');
+    for (let i = 0; i < 30; i++) stream.socket.send(zidane);
+    const { answers } = await collect(stream, 30);
+    expect(answers.map((a) => a.frame_index)).toEqual([...Array(30).keys()]);
+    // the first frame found the session idle and ran; the burst behind it was dropped, not queued
+    expect('result' in answers[0]).toBe(true);
+    const dropped = answers.filter((a): a is StreamDroppedMessage => 'dropped' in a);
+    expect(dropped.length).toBeGreaterThanOrEqual(20);
+    expect(dropped.every((d) => d.dropped === true && d.reason === 'busy')).toBe(true);
+    // nothing was queued, so nothing arrives late
+    await sleep(1000);
+    expect(stream.pending).toEqual([]);
+    stream.socket.close();
+  });
+
+  it('sends slow_down with a lower fps while a client sends faster than it is served', async () => {
+    const signalsBefore = await metric(app, /^stream_slowdown_signals_total\{/);
+    const stream = await openStream(app.wsUrl, 'yolo');
+    const frames = 150;
+    const started = Date.now();
+    const reading = collect(stream, frames);
+    for (let i = 0; i < frames; i++) {
+      stream.socket.send(zidane);
+      await sleep(1000 / 50);
+    }
+    const { answers, signals } = await reading;
+    const elapsedMs = Date.now() - started;
+    expect(answers.map((a) => a.frame_index)).toEqual([...Array(frames).keys()]);
+    const processed = answers.filter((a) => 'result' in a).length;
+    expect(processed).toBeGreaterThan(0);
+    expect(processed).toBeLessThan(frames);
+    expect(signals.length).toBeGreaterThanOrEqual(1);
+    // at most one signal per 2 s window (150 frames at 50 fps take 3 s, longer on a busy machine)
+    expect(signals.length).toBeLessThanOrEqual(Math.floor(elapsedMs / 2000) + 1);
+    for (const s of signals) {
+      expect(s.warning).toBe('slow_down');
+      expect(s.drop_rate).toBeGreaterThan(0.3);
+      expect(s.drop_rate).toBeLessThanOrEqual(1);
+      expect(s.suggested_fps).toBeGreaterThanOrEqual(1);
+      expect(s.suggested_fps).toBeLessThan(50);
+      expect(s.window_ms).toBe(2000);
+    }
+    await waitFor(async () => {
+      const now = await metric(app, /^stream_slowdown_signals_total\{/);
+      return now === signalsBefore + signals.length ? true : undefined;
+    }, 5000);
+    stream.socket.close();
+  });
+
+  it('drops frames at the shared scheduler when many sessions stream at once, and answers every frame', async () => {
+    const streams = await Promise.all([0, 1, 2, 3, 4].map(() => openStream(app.wsUrl, 'yolo')));
+    const frames = 40;
+    const readers = streams.map((s) => collect(s, frames));
+    for (let i = 0; i < frames; i++) {
+      for (const s of streams) s.socket.send(zidane);
+      await sleep(1000 / 30);
+    }
+    const results = await Promise.all(readers);
+    for (const { answers } of results) {
+      expect(answers.map((a) => a.frame_index)).toEqual([...Array(frames).keys()]);
+    }
+    const reasons = results.flatMap((r) =>
+      r.answers.flatMap((a) => ('dropped' in a && a.reason !== undefined ? [a.reason] : [])),
+    );
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(new Set(reasons).size).toBeGreaterThanOrEqual(1);
+    expect(await metric(app, /^stream_frames_dropped_total\{/)).toBeGreaterThanOrEqual(reasons.length);
+    for (const s of streams) s.socket.close();
+  });
+});
+
+describe('stream session limits', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({
+      PIPELINES: 'yolo',
+      STREAM_IDLE_TIMEOUT_S: 1,
+      STREAM_SESSION_TIMEOUT_S: 3,
+      STREAM_MAX_SESSIONS: 2,
+    });
+  });
+  afterAll(() => app.close());
+
+  it('closes a session that sends no frame for STREAM_IDLE_TIMEOUT_S with idle_timeout (4408)', async () => {
+    const stream = await openStream(app.wsUrl, 'yolo');
+    stream.socket.send(zidane);
+    expect('result' in (await stream.next())).toBe(true);
+    const started = Date.now();
+    const error = (await stream.next(5000)) as StreamErrorMessage;
+    expect(error).toEqual({ error: 'idle_timeout', detail: 'No frame received for 1 s' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect((await stream.closed).code).toBe(STREAM_CLOSE_CODES.idle_timeout);
+  });
+
+  it('closes a session older than STREAM_SESSION_TIMEOUT_S with session_timeout (4410), even while it streams', async () => {
+    const stream = await openStream(app.wsUrl, 'yolo');
+    let sending = true;
+    const sender = (async () => {
+      while (sending && stream.socket.readyState === stream.socket.OPEN) {
+        stream.socket.send(zidane);
+        await sleep(250);
+      }
+    })();
+    let last: StreamServerMessage;
+    do last = await stream.next(10000);
+    while (!('error' in last));
+    sending = false;
+    await sender;
+    expect(last).toEqual({ error: 'session_timeout', detail: 'Session exceeded 3 s; reconnect' });
+    expect((await stream.closed).code).toBe(STREAM_CLOSE_CODES.session_timeout);
+  });
+
+  it('refuses one session more than STREAM_MAX_SESSIONS with server_busy (1013), and accepts again after a close', async () => {
+    await waitFor(async () => ((await metric(app, /^stream_sessions_active /)) === 0 ? true : undefined), 5000);
+    const a = await openStream(app.wsUrl, 'yolo');
+    const b = await openStream(app.wsUrl, 'yolo');
+    const c = await openStream(app.wsUrl, 'yolo');
+    const refused = (await c.next()) as StreamErrorMessage;
+    expect(refused.error).toBe('server_busy');
+    expect(refused.detail).toMatch(/2 live sessions/);
+    expect((await c.closed).code).toBe(STREAM_CLOSE_CODES.server_busy);
+    // the two sessions that were accepted still work
+    b.socket.send(zidane);
+    expect(((await b.next()) as StreamResultMessage).frame_index).toBe(0);
+    a.socket.close();
+    await a.closed;
+    await waitFor(async () => ((await metric(app, /^stream_sessions_active /)) === 1 ? true : undefined), 5000);
+    const d = await openStream(app.wsUrl, 'yolo');
+    d.socket.send(zidane);
+    expect('result' in (await d.next())).toBe(true);
+    b.socket.close();
+    d.socket.close();
+  });
+});
+
+describe('a client that stops reading', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ PIPELINES: 'yolo', STREAM_MAX_BUFFERED_KB: 16 });
+  });
+  afterAll(() => app.close());
+
+  it('is closed with client_too_slow (4429) once its unread answers pass STREAM_MAX_BUFFERED_KB', async () => {
+    const tiny = await sharp(zidane).resize(64, 36).jpeg({ quality: 50 }).toBuffer();
+    const stream = await openStream(app.wsUrl, 'yolo');
+    // The kernel's socket buffers (several MB on loopback) fill first; only then does the server's
+    // own send buffer grow to the cap. That takes tens of seconds of flooding with tiny frames.
+    stream.socket.pause();
+    const flood = setInterval(() => {
+      for (let i = 0; i < 200 && stream.socket.readyState === stream.socket.OPEN; i++) stream.socket.send(tiny);
+    }, 5);
+    try {
+      await waitFor(
+        async () => ((await metric(app, /^stream_errors_total\{code="client_too_slow"\}/)) >= 1 ? true : undefined),
+        60000,
+        200,
+      );
+    } finally {
+      clearInterval(flood);
+    }
+    stream.socket.resume();
+    const received: StreamServerMessage[] = [];
+    for (;;) {
+      const m = await stream.next(30000).catch(() => null);
+      if (m === null) break;
+      received.push(m);
+    }
+    const last = received[received.length - 1] as StreamErrorMessage;
+    expect(last.error).toBe('client_too_slow');
+    expect((await stream.closed).code).toBe(STREAM_CLOSE_CODES.client_too_slow);
+    // every answer before the error is one frame, in order, none missing
+    const answers = received.filter(
+      (m): m is StreamResultMessage | StreamDroppedMessage => 'frame_index' in m && !('error' in m),
+    );
+    expect(answers.map((a) => a.frame_index)).toEqual([...Array(answers.length).keys()]);
+    // it kept no more than the cap for this client: the unread answers were the kernel's buffers
+    expect(answers.length).toBeGreaterThan(100);
+  }, 200000);
+});
