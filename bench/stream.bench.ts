@@ -107,6 +107,8 @@ interface SessionStats {
   slowDowns: number;
   unanswered: number;
   rtts: number[];
+  /** The pipeline's own time (timings_ms.total) for processed frames. */
+  pipelineMs: number[];
 }
 
 async function runSession(
@@ -117,7 +119,15 @@ async function runSession(
   seconds: number,
 ): Promise<SessionStats> {
   const stream = await openStream(url, pipeline);
-  const stats: SessionStats = { sent: 0, processed: 0, dropped: 0, slowDowns: 0, unanswered: 0, rtts: [] };
+  const stats: SessionStats = {
+    sent: 0,
+    processed: 0,
+    dropped: 0,
+    slowDowns: 0,
+    unanswered: 0,
+    rtts: [],
+    pipelineMs: [],
+  };
   const sentAt: number[] = [];
   stream.socket.on('message', (data: Buffer) => {
     const m = JSON.parse(data.toString('utf8')) as StreamServerMessage;
@@ -126,6 +136,7 @@ async function runSession(
     else if ('result' in m) {
       stats.processed++;
       stats.rtts.push(performance.now() - sentAt[m.frame_index]);
+      stats.pipelineMs.push(m.result.timings_ms.total);
     }
   });
   // The bench measures the server at a fixed offered load, so it does not follow slow_down.
@@ -188,10 +199,11 @@ async function main(): Promise<void> {
       const processed = results.reduce((s, r) => s + r.processed, 0);
       const dropped = results.reduce((s, r) => s + r.dropped, 0);
       const all = results.flatMap((r) => r.rtts).sort((a, b) => a - b);
+      const inPipeline = results.flatMap((r) => r.pipelineMs).sort((a, b) => a - b);
       console.log(
         `aggregate: processed ${processed} (${(processed / Math.min(elapsedS, args.seconds)).toFixed(1)} fps), dropped ${dropped}, ` +
           `p50/p95/p99 ${percentile(all, 50).toFixed(1)}/${percentile(all, 95).toFixed(1)}/${percentile(all, 99).toFixed(1)} ms, ` +
-          `server RSS peak ${peakRss.toFixed(0)} MB`,
+          `pipeline p50 ${percentile(inPipeline, 50).toFixed(1)} ms, server RSS peak ${peakRss.toFixed(0)} MB`,
       );
     }
   } finally {

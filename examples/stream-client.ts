@@ -81,7 +81,7 @@ export async function* jpegFrames(source: string, ffmpegPath?: string): AsyncGen
   const child = spawn(
     ffmpeg,
     ['-v', 'error', '-i', source, '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '5', 'pipe:1'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   try {
     yield* splitJpegs(child.stdout);
