@@ -70,7 +70,16 @@ export class StreamConnection {
       const { error, detail } = frameTooLarge(limits.maxFrameSizeMb);
       this.fail(error as StreamErrorCode, detail, this.session.nextFrame());
     };
-    socket.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      try {
+        this.onMessage(data, isBinary);
+      } catch (err: unknown) {
+        // A bug of ours must cost this session, not the process, and never show a stack trace.
+        const message = err instanceof Error ? err.message : String(err);
+        deps.logger.error({ event: 'internal_error', ...this.ids(), message });
+        this.fail('internal_error', 'Internal error; the session was closed');
+      }
+    });
     socket.on('close', (code: number) => this.end(`client_closed_${code}`));
   }
 
