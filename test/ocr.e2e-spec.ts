@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import sharp from 'sharp';
 import { type TextLine } from '@forgesyte/contracts';
-import type { OcrEngine, RgbImage } from '@forgesyte/vision';
+import type { OcrEngine, OcrWorkerEngine, RgbImage } from '@forgesyte/vision';
 
 // Jest gives each test file its own realm, but onnxruntime-node creates output arrays in Node's main realm, and
 // onnxruntime-common rejects them with `instanceof Float32Array` against this realm's constructor. Use the main
@@ -158,5 +158,69 @@ describe('OCR engine on the PP-OCRv4 models', () => {
 
   it('rejects an image whose buffer is smaller than its size says', async () => {
     await expect(engine.recognize({ data: new Uint8Array(10), width: 10, height: 10 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('OCR engine on a worker thread', () => {
+  let worker: OcrWorkerEngine;
+  let inProcess: OcrEngine;
+  let signs: RgbImage;
+
+  beforeAll(async () => {
+    const vision = await import('@forgesyte/vision');
+    const paths = [
+      join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'),
+      join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'),
+      join(MODELS, 'ppocr_keys_v1.txt'),
+    ] as const;
+    [worker, inProcess] = await Promise.all([vision.OcrWorkerEngine.load(...paths), vision.OcrEngine.load(...paths)]);
+    await worker.warmup();
+    signs = await decode(STREET_SIGNS);
+  });
+
+  afterAll(async () => {
+    await Promise.all([worker.release(), inProcess.release()]);
+  });
+
+  it('reads the same lines as the in-process engine', async () => {
+    const [there, here] = await Promise.all([worker.recognize(signs), inProcess.recognize(signs)]);
+    expect(there.texts).toEqual(here.texts);
+    lineWith(there.texts, 'LOUVRE');
+    expect(there.inference_ms).toBeGreaterThan(0);
+  });
+
+  it('keeps the event loop free while it recognises, unlike the in-process engine', async () => {
+    const ticksDuring = async (run: () => Promise<unknown>): Promise<number> => {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 2);
+      try {
+        await run();
+      } finally {
+        clearInterval(timer);
+      }
+      return ticks;
+    };
+    // onnxruntime-node runs inference synchronously: in-process, timers fire only between the model runs (one
+    // detection, a recognition batch or two), whereas on the worker they keep firing throughout.
+    const here = await ticksDuring(() => inProcess.recognize(signs));
+    const there = await ticksDuring(() => worker.recognize(signs));
+    expect(here).toBeLessThanOrEqual(4);
+    expect(there).toBeGreaterThan(20);
+  });
+
+  it('leaves the caller its buffer and rejects a malformed image with RangeError', async () => {
+    const before = Buffer.from(signs.data).toString('base64').length;
+    await worker.recognize(signs);
+    expect(signs.data.length).toBe(signs.width * signs.height * 3);
+    expect(Buffer.from(signs.data).toString('base64').length).toBe(before);
+    await expect(worker.recognize({ data: new Uint8Array(3), width: 2, height: 2 })).rejects.toThrow(RangeError);
+  });
+
+  it('fails to load with the name of the missing model', async () => {
+    const { OcrWorkerEngine } = await import('@forgesyte/vision');
+    const missing = join(tmpdir(), 'no-such-rec-model.onnx');
+    await expect(
+      OcrWorkerEngine.load(join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'), missing, join(MODELS, 'ppocr_keys_v1.txt')),
+    ).rejects.toThrow(`OCR recognition model ${missing} could not be loaded`);
   });
 });

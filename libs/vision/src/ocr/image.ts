@@ -5,6 +5,17 @@ export interface RgbImage {
   height: number;
 }
 
+/** Throws RangeError when the size is not positive integers or the buffer is too small for it. */
+export function validateImage(image: RgbImage): void {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`OCR image size must be positive integers, got ${width}x${height}`);
+  }
+  if (data.length < width * height * 3) {
+    throw new RangeError(`OCR image ${width}x${height} needs ${width * height * 3} RGB bytes, got ${data.length}`);
+  }
+}
+
 /**
  * Column (or row) lookup for bilinear resizing with the half-pixel-centre convention of OpenCV's INTER_LINEAR,
  * which PaddleOCR's resizes use. Computed once per size so the per-pixel loop only reads arrays.

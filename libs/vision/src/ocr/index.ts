@@ -1,3 +1,4 @@
 export { OcrEngine, DEFAULT_OCR_OPTIONS, type OcrOptions, type OcrResult } from './ocr-engine';
 export { DEFAULT_DB_OPTIONS, type DbOptions } from './db-postprocess';
 export { type RgbImage } from './image';
+export { OcrWorkerEngine } from './ocr-worker-engine';

@@ -5,7 +5,7 @@ import { ctcGreedyDecode, parseDictionary } from './ctc-decode';
 import { DbScratch, type DbOptions, dbPostprocess, type TextRegion } from './db-postprocess';
 import { detInputSize, fillDetTensor } from './det-preprocess';
 import { type Quad, quadBounds } from './geometry';
-import { type RgbImage } from './image';
+import { type RgbImage, validateImage } from './image';
 import { sortReadingOrder } from './line-order';
 import { REC_HEIGHT, fillRecSlot, quadSize, readingQuad, recTargetWidth } from './rec-preprocess';
 
@@ -262,16 +262,6 @@ function staticLastDim(session: InferenceSession): number | null {
   if (!meta || !meta.isTensor) return null;
   const last = meta.shape[meta.shape.length - 1];
   return typeof last === 'number' ? last : null;
-}
-
-function validateImage(image: RgbImage): void {
-  const { width, height, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new RangeError(`OCR image size must be positive integers, got ${width}x${height}`);
-  }
-  if (data.length < width * height * 3) {
-    throw new RangeError(`OCR image ${width}x${height} needs ${width * height * 3} RGB bytes, got ${data.length}`);
-  }
 }
 
 function round1(v: number): number {
