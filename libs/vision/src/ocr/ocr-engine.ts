@@ -35,6 +35,10 @@ export const DEFAULT_OCR_OPTIONS: OcrOptions = {
 };
 
 export interface OcrResult {
+  /**
+   * Reading order. `score` is the recognition confidence (mean winning probability of the characters read);
+   * `polygon` is the detected quadrilateral, clockwise from the top-left of the text; `box` its bounds.
+   */
   texts: TextLine[];
   /** Time inside `session.run` (detection and recognition). */
   inference_ms: number;
