@@ -13,6 +13,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/apps/server', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/scripts', '<rootDir>/examples'],
       testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/support/main-realm-typed-arrays.ts'],
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
       moduleNameMapper: aliases,
     },

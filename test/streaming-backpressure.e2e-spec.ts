@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import sharp from 'sharp';
 import {
   STREAM_CLOSE_CODES,
@@ -11,17 +10,8 @@ import {
   type StreamSlowDownMessage,
 } from '@forgesyte/contracts';
 import { openStream, type StreamHandle } from '../examples/stream-client';
-import type { RunningApp } from './support/app';
+import { MEDIA_DIR, startApp, waitFor, type RunningApp } from './support/app';
 
-// See test/streaming.e2e-spec.ts: Node's main-realm typed arrays for onnxruntime under Jest.
-for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Int8Array', 'Uint16Array']) {
-  (globalThis as Record<string, unknown>)[name] = runInThisContext(name);
-}
-const support = import('./support/app');
-const startApp: (typeof import('./support/app'))['startApp'] = async (o) => (await support).startApp(o);
-const waitFor: (typeof import('./support/app'))['waitFor'] = async (c, t, e) => (await support).waitFor(c, t, e);
-
-const MEDIA_DIR = join(__dirname, '..', '..', 'shared', 'media');
 const zidane = readFileSync(join(MEDIA_DIR, 'zidane.jpg'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import {
@@ -10,18 +9,7 @@ import {
   type StreamServerMessage,
 } from '@forgesyte/contracts';
 import { openStream } from '../examples/stream-client';
-import type { RunningApp } from './support/app';
-
-// onnxruntime-node checks tensors with `instanceof Float32Array` against Node's main realm, and
-// Jest gives each test file a realm of its own (see test/ocr.e2e-spec.ts): use the main realm's
-// typed arrays before the app (and onnxruntime) loads, hence the dynamic import of the app.
-for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Int8Array', 'Uint16Array']) {
-  (globalThis as Record<string, unknown>)[name] = runInThisContext(name);
-}
-const support = import('./support/app');
-const startApp: (typeof import('./support/app'))['startApp'] = async (o) => (await support).startApp(o);
-const waitFor: (typeof import('./support/app'))['waitFor'] = async (c, t, e) => (await support).waitFor(c, t, e);
-const MEDIA_DIR = join(__dirname, '..', '..', 'shared', 'media');
+import { MEDIA_DIR, startApp, waitFor, type RunningApp } from './support/app';
 
 const zidane = readFileSync(join(MEDIA_DIR, 'zidane.jpg'));
 const bus = readFileSync(join(MEDIA_DIR, 'bus.jpg'));

@@ -14,7 +14,9 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.useWebSocketAdapter(new WsAdapter(app));
+  // The streaming gateway reads raw messages itself (binary JPEG frames) and has no
+  // `{ event, data }` routes, so the adapter parses nothing: no frame goes through JSON.parse.
+  app.useWebSocketAdapter(new WsAdapter(app, { messageParser: () => undefined }));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.disable('x-powered-by');
   app.enableShutdownHooks();
