@@ -1,21 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import sharp from 'sharp';
 import { type TextLine } from '@forgesyte/contracts';
 import type { OcrEngine, OcrWorkerEngine, RgbImage } from '@forgesyte/vision';
-
-// Jest gives each test file its own realm, but onnxruntime-node creates output arrays in Node's main realm, and
-// onnxruntime-common rejects them with `instanceof Float32Array` against this realm's constructor. Use the main
-// realm's typed arrays here, before onnxruntime loads (hence the dynamic import below). Outside Jest there is only
-// one realm and nothing to do.
-for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Int8Array', 'Uint16Array']) {
-  (globalThis as Record<string, unknown>)[name] = runInThisContext(name);
-}
+import { MEDIA_DIR } from './support/app';
 
 const MODELS = join(__dirname, '..', 'node_modules', '@gutenye', 'ocr-models', 'assets');
-const STREET_SIGNS = '/work/shared/media/street_signs_text.jpg';
+const STREET_SIGNS = join(MEDIA_DIR, 'street_signs_text.jpg');
 
 async function decode(file: string, transform = (s: ReturnType<typeof sharp>) => s): Promise<RgbImage> {
   const { data, info } = await transform(sharp(file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
