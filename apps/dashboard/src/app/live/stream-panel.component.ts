@@ -15,7 +15,9 @@ import { LatencyChartComponent } from './latency-chart.component';
       <dt>Connection</dt>
       <dd data-testid="connection-status" [attr.data-status]="status()">{{ status() }}</dd>
       <dt>Send rate</dt>
-      <dd>{{ rate().fps }} fps target, {{ rate().scale * 100 | number: '1.0-0' }}% size</dd>
+      <dd data-testid="send-rate">
+        {{ rate().fps }} fps of {{ targetFps() }}, {{ rate().scale * 100 | number: '1.0-0' }}% size
+      </dd>
       <dt>Frames sent</dt>
       <dd>{{ stats().fpsSent | number: '1.1-1' }} /s</dd>
       <dt>Results</dt>
@@ -52,6 +54,8 @@ import { LatencyChartComponent } from './latency-chart.component';
 export class StreamPanelComponent {
   readonly status = input.required<ConnectionStatus>();
   readonly rate = input.required<SendRate>();
+  /** The operator's choice, which the adaptive rate climbs back to. */
+  readonly targetFps = input.required<number>();
   readonly stats = input.required<StreamStatsSnapshot>();
 
   protected ms(value: number | null): string {

@@ -27,7 +27,8 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, result: PipelineResul
   for (const d of result.detections) drawDetection(ctx, d, scaleX, scaleY, fontPx);
   for (const t of result.texts) drawText(ctx, t, scaleX, scaleY, fontPx);
   if (options.frameIndex !== undefined) {
-    label(ctx, `frame ${options.frameIndex}`, 4, 4, 'rgba(0,0,0,0.7)', fontPx);
+    // Bottom-left: labels of boxes touching the top edge stay readable.
+    label(ctx, `frame ${options.frameIndex}`, 4, ctx.canvas.height - fontPx - 8, 'rgba(0,0,0,0.7)', fontPx);
   }
   ctx.restore();
 }
