@@ -49,7 +49,12 @@ function stats(values: number[]): { median: number; p99: number } {
 }
 
 /** session.run alone on a tensor prepared once: what no pre/post-processing could beat. */
-async function rawRunMedian(path: string, input: { width: number; height: number }, n: number): Promise<number> {
+interface RawRunner {
+  run(): Promise<number>;
+  release(): Promise<void>;
+}
+
+async function rawRunner(path: string, input: { width: number; height: number }): Promise<RawRunner> {
   const session = await InferenceSession.create(path, SESSION);
   const tensor = new Tensor('float32', new Float32Array(3 * input.width * input.height).fill(0.5), [
     1,
@@ -59,14 +64,14 @@ async function rawRunMedian(path: string, input: { width: number; height: number
   ]);
   const feeds = { [session.inputNames[0]]: tensor };
   for (let i = 0; i < 10; i++) await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
-  await session.release();
-  return stats(times).median;
+  return {
+    async run() {
+      const t0 = performance.now();
+      await session.run(feeds);
+      return performance.now() - t0;
+    },
+    release: () => session.release(),
+  };
 }
 
 async function images(): Promise<[string, FrameInput][]> {
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
     if (!spec) throw new Error(`unknown pipeline ${id}`);
     const detectors = new Map<string, Detector>();
     const ocr = new Map<string, OcrEngine>();
-    let floor = 0;
+    const raw: RawRunner[] = [];
     for (const node of spec.nodes) {
       if (node.kind === 'detect') {
         const entry = manifest.models.get(node.model)!;
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
         );
         await detector.warmup();
         detectors.set(entry.id, detector);
-        floor += await rawRunMedian(path, entry.input!, Math.min(100, iterations(id)));
+        raw.push(await rawRunner(path, entry.input!));
       } else if (node.kind === 'ocr') {
         const det = manifest.models.get(node.det_model)!;
         const rec = manifest.models.get(node.rec_model)!;
@@ -132,7 +137,15 @@ async function main(): Promise<void> {
       const n = iterations(id);
       for (let i = 0; i < Math.min(10, n); i++) await pipeline.run(input);
       const results: PipelineResult[] = [];
-      for (let i = 0; i < n; i++) results.push(await pipeline.run(input));
+      const floors: number[] = [];
+      // Raw runs interleaved with pipeline runs, so both see the same machine load.
+      for (let i = 0; i < n; i++) {
+        let floorMs = 0;
+        for (const r of raw) floorMs += await r.run();
+        floors.push(floorMs);
+        results.push(await pipeline.run(input));
+      }
+      const floor = raw.length > 0 ? stats(floors).median : 0;
       const col = (k: keyof PipelineResult['timings_ms']) => stats(results.map((r) => r.timings_ms[k]));
       const cells = (['decode', 'inference', 'postprocess', 'total'] as const).map((k) => {
         const s = col(k);
@@ -151,6 +164,7 @@ async function main(): Promise<void> {
     }
     for (const d of detectors.values()) await d.release();
     for (const o of ocr.values()) await o.release();
+    for (const r of raw) await r.release();
   }
   console.log('\nms, median / p99 per column; ratio = total median / raw session.run median\n');
   console.log(`| ${header.join(' | ')} |`);

@@ -105,6 +105,19 @@ describe('pipelines with the real models', () => {
     expect(iou(best(raw, 'person').box, best(jpeg, 'person').box)).toBeGreaterThan(0.85);
   });
 
+  it('applies EXIF orientation, so boxes are in the upright image a viewer shows', async () => {
+    // Pixels stored turned 90 degrees clockwise, tagged "turn 90 degrees back to display" (8), as phones do.
+    const turned = await sharp(media('bus.jpg'))
+      .rotate(90)
+      .withMetadata({ orientation: 8 })
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    const result = await pipelines.runOnFrame('yolo', 0, turned);
+    expect(result.image).toEqual({ width: 810, height: 1080 });
+    const bus = result.detections.find((d) => d.label === 'bus');
+    expect(iou(bus!.box, { x1: 13.7, y1: 231.1, x2: 801.2, y2: 732.6 })).toBeGreaterThan(0.85);
+  });
+
   it('reads the street signs with ocr, and yolo_ocr returns both objects and text', async () => {
     const ocr = await pipelines.runOnFrame('ocr', 0, media('street_signs_text.jpg'));
     const text = ocr.texts.map((t) => t.text).join('\n');

@@ -58,7 +58,14 @@ export async function decodeImage(
   orientation: number,
   limits: DecodeLimits,
 ): Promise<RgbImage> {
-  let pipeline = sharp(bytes, { limitInputPixels: limits.maxPixels, sequentialRead: true, failOn: 'error' });
+  // ignoreIcc: the models were trained on pixel values as stored (OpenCV never colour-manages),
+  // and converting an embedded profile (phone photos carry Display P3) costs more than the decode.
+  let pipeline = sharp(bytes, {
+    limitInputPixels: limits.maxPixels,
+    sequentialRead: true,
+    failOn: 'error',
+    ignoreIcc: true,
+  });
   if (orientation !== 1) pipeline = pipeline.autoOrient();
   if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'linear' });
   try {
