@@ -22,7 +22,8 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
     if (!store) return;
     app = await startApp({ ...store.env, JOBS_CONCURRENCY: 1, PIPELINES: 'yolo', UPLOAD_MAX_MB: 4 });
     url = app.url;
-    await waitFor(async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined), 90_000);
+    // The database is up and migrated once the list answers.
+    await waitFor(async () => ((await fetch(`${url}/video/jobs`)).status === 200 ? true : undefined), 30_000);
   });
   afterAll(async () => {
     await app?.close();
@@ -31,6 +32,7 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
 
   it('processes exactly the sampled frames of the clip and finds the people in it', async () => {
     if (!store) return;
+    await waitFor(async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined), 90_000);
     const submitted = await submit(url, CLIP, { pipeline_id: 'yolo', fps: 1 });
     expect(submitted.status).toBe(202);
     const id = submitted.body.job_id;
@@ -121,7 +123,7 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
       [call(`${url}/video/status/not-a-uuid`), 400, 'invalid_job_id'],
       [call(`${url}/video/results/12345`), 400, 'invalid_job_id'],
       [call(`${url}/video/jobs/x`, { method: 'DELETE' }), 400, 'invalid_job_id'],
-      [call(`${url}/video/results/${done.job_id}?limit=0`), 400, 'validation_failed'],
+      [call(`${url}/video/results/${UNKNOWN}?limit=0`), 400, 'validation_failed'],
       [submit(url, CLIP, { pipeline_id: 'nope' }), 400, 'invalid_pipeline'],
       [submit(url, CLIP, {}), 400, 'validation_failed'],
       [submit(url, CLIP, { pipeline_id: 'yolo', fps: 'abc' }), 400, 'validation_failed'],
@@ -146,7 +148,10 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
     ];
     for (const [answer, code, error] of cases) {
       const res = await answer;
-      expect({ code: res.status, body: res.body }).toEqual({ code, body: { error, detail: expect.any(String) } });
+      expect({ code: res.status, body: res.body }).toEqual({
+        code,
+        body: { error, detail: expect.any(String) as unknown },
+      });
     }
     expect(uploads().sort()).toEqual(before);
   });
@@ -198,7 +203,7 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
       expect(doc.body.paths).toHaveProperty([path]);
       expect(doc.body.paths).toHaveProperty([`/v1${path}`]);
     }
-    expect(doc.body.components.schemas).toHaveProperty(['SubmitJobDto', 'required'], ['pipeline_id']);
+    expect(doc.body.components.schemas).toHaveProperty(['SubmitJobDto', 'required'], ['file', 'pipeline_id']);
     expect(doc.body.components.schemas).toHaveProperty('JobStatusDto');
   });
 });
