@@ -134,8 +134,11 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
   ): Promise<PipelineResult> {
     if (!this.isValidPipeline(pipelineId)) throw new UnknownPipelineError(pipelineId);
     const priority = options.priority ?? 'live';
+    // Only at start-up: a frame that arrives while the models load waits for them (a few seconds,
+    // and each stream has at most one frame in flight) rather than failing.
     if (!this.loaded) await this.whenLoaded();
-    const pipeline = this.pipelines.get(pipelineId)!;
+    const pipeline = this.pipelines.get(pipelineId);
+    if (!pipeline) throw new Error('the models are not loaded yet');
     try {
       const result = await this.scheduler.run(priority, () => pipeline.run(input));
       this.runs.inc({ pipeline: pipelineId, priority, outcome: 'ok' });
