@@ -1,6 +1,6 @@
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { JobListComponent } from './job-list.component';
-import { job } from './jobs.store.spec';
+import { job } from '../shared/testing/jobs';
 
 describe('JobListComponent', () => {
   let fixture: ComponentFixture<JobListComponent>;

@@ -45,9 +45,13 @@ describe('JobUploadComponent', () => {
     const input = q<HTMLInputElement>('[data-testid=job-file]');
     Object.defineProperty(input, 'files', { value: [file], configurable: true });
     input.dispatchEvent(new Event('change'));
-    // The type check reads the file's first bytes asynchronously.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await stable();
+    // The type check reads the file's first bytes asynchronously: wait for its verdict.
+    for (let i = 0; i < 200; i++) {
+      await stable();
+      if (el().querySelector('[data-testid=chosen-file], [data-testid=upload-error]')) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('the file check gave no verdict');
   }
 
   it('refuses a file that is not an MP4 before uploading anything', async () => {

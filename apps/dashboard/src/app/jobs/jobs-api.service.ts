@@ -46,9 +46,12 @@ export class JobsApi {
     );
   }
 
-  /** Cancels the job if it runs and removes its files and results. */
-  remove(jobId: string): Observable<void> {
-    return this.http.delete<void>(`/video/jobs/${encodeURIComponent(jobId)}`);
+  /**
+   * One route for both: a queued or running job is cancelled (200 with its new status), a
+   * finished one is deleted with its files and results (204, no body).
+   */
+  remove(jobId: string): Observable<JobStatusResponse | null> {
+    return this.http.delete<JobStatusResponse | null>(`/video/jobs/${encodeURIComponent(jobId)}`);
   }
 
   /** Every stored frame result, following the pagination to the end. */

@@ -25,7 +25,7 @@ import { JobsStore } from './jobs.store';
         [jobs]="store.jobs()"
         [selectedId]="viewing()"
         (view)="viewing.set($event)"
-        (cancel)="remove($event)"
+        (cancel)="store.cancel($event)"
         (remove)="remove($event)"
       />
     </section>

@@ -1,20 +1,8 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { type JobStatus, type JobStatusResponse } from '@forgesyte/contracts';
+import { job } from '../shared/testing/jobs';
 import { JOBS_POLL_MS, JobsStore } from './jobs.store';
-
-export function job(id: string, status: JobStatus, percent = 0): JobStatusResponse {
-  return {
-    job_id: id,
-    status,
-    pipeline_id: 'yolo',
-    progress: { frames_processed: percent, frames_total: 100, percent },
-    created_at: '2026-01-01T10:00:00.000Z',
-    started_at: null,
-    finished_at: null,
-  };
-}
 
 describe('JobsStore', () => {
   let http: HttpTestingController;
@@ -68,6 +56,20 @@ describe('JobsStore', () => {
     expect(store.loadFailed()).toBe(false);
     jest.advanceTimersByTime(5000);
     http.expectNone('/video/jobs');
+  });
+
+  it('cancels an active job and keeps it listed with its new status', () => {
+    store.refresh();
+    jest.advanceTimersByTime(0);
+    http.expectOne('/video/jobs').flush({ jobs: [job('a', 'running', 30)] });
+    store.cancel('a');
+    const del = http.expectOne('/video/jobs/a');
+    expect(del.request.method).toBe('DELETE');
+    del.flush(job('a', 'cancelled', 30));
+    expect(store.jobs().map((j) => j.status)).toEqual(['cancelled']);
+    jest.advanceTimersByTime(0);
+    http.expectOne('/video/jobs').flush({ jobs: [job('a', 'cancelled', 30)] });
+    expect(store.polling()).toBe(false);
   });
 
   it('removes a job at once and refreshes after the server answered', () => {

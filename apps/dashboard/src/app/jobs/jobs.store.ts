@@ -56,6 +56,18 @@ export class JobsStore {
     this.refresh$.next();
   }
 
+  /** DELETE on a queued or running job cancels it; it stays listed as cancelled. */
+  cancel(jobId: string): void {
+    this.api.remove(jobId).subscribe({
+      next: (job) => {
+        if (job) this.jobs.update((jobs) => jobs.map((j) => (j.job_id === jobId ? job : j)));
+      },
+      complete: () => this.refresh(),
+      error: () => this.refresh(),
+    });
+  }
+
+  /** DELETE on a finished job removes it with its files and results. */
   remove(jobId: string): void {
     // Shown gone at once; the refresh corrects it if the server refused.
     this.jobs.update((jobs) => jobs.filter((j) => j.job_id !== jobId));
