@@ -142,6 +142,7 @@ describe('dashboard in headless Chromium', () => {
       cells.map((c) => Number(c.textContent)),
     );
     expect(personRow[1]).toBeGreaterThan(50); // sampled frames with a person: most of the clip
+    await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard-jobs.png') });
 
     // The server plays the upload back; seeking to 30 s shows the overlay of the frame sampled there.
     await page.waitForFunction(
@@ -157,7 +158,7 @@ describe('dashboard in headless Chromium', () => {
       timeout: 10_000,
     });
     await page.waitForSelector('[data-testid=job-detections] li[data-label=person]');
-    await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard-jobs.png') });
+    await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard-jobs-playback.png') });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -37,13 +37,15 @@ import { isActive } from './jobs.store';
                 <span class="job-error">{{ job.error }}</span>
               }
             </td>
-            <td class="progress-cell">
-              <progress
-                max="100"
-                [value]="job.progress.percent"
-                [attr.aria-label]="'Progress of job ' + job.job_id"
-              ></progress>
-              <span>{{ job.progress.frames_processed }} / {{ job.progress.frames_total || '?' }}</span>
+            <td>
+              <div class="progress-cell">
+                <progress
+                  max="100"
+                  [value]="job.progress.percent"
+                  [attr.aria-label]="'Progress of job ' + job.job_id"
+                ></progress>
+                <span>{{ job.progress.frames_processed }} / {{ job.progress.frames_total || '?' }}</span>
+              </div>
             </td>
             <td class="actions">
               @if (job.status === 'completed') {

@@ -1,5 +1,16 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, input, output, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  type ElementRef,
+  computed,
+  inject,
+  input,
+  output,
+  signal,
+  viewChild,
+} from '@angular/core';
 import { isErrorBody, type PipelineInfo } from '@forgesyte/contracts';
 import { type Subscription } from 'rxjs';
 import { errorSentence } from '../shared/error-messages';
@@ -131,6 +142,7 @@ import { checkVideoFile } from './video-type';
 })
 export class JobUploadComponent {
   private readonly api = inject(JobsApi);
+  private readonly picker = viewChild.required<ElementRef<HTMLInputElement>>('picker');
   private uploading: Subscription | null = null;
 
   readonly pipelines = input.required<readonly PipelineInfo[]>();
@@ -193,6 +205,7 @@ export class JobUploadComponent {
         else {
           this.progress.set(null);
           this.file.set(null);
+          this.picker().nativeElement.value = '';
           this.submitted.emit(event.jobId);
         }
       },

@@ -59,6 +59,11 @@ export class JobViewerComponent {
     return load.state === 'ready' ? load.frames : [];
   });
   protected readonly counts = computed(() => classCounts(this.frames()));
+  /** The video's box takes the frames' shape before (or without) its metadata, so overlays line up. */
+  protected readonly aspectRatio = computed(() => {
+    const image = this.frames()[0]?.result.image;
+    return image ? `${image.width} / ${image.height}` : null;
+  });
   protected readonly videoUrl = computed(() => this.api.videoUrl(this.jobId()));
   protected readonly current = signal<JobFrameResult | null>(null);
   protected readonly videoFailed = signal(false);
