@@ -115,9 +115,10 @@ describe('dashboard in headless Chromium', () => {
 
     await page.click('[data-testid=stop]');
     await page.waitForSelector('[data-testid=start]');
+    expect(pageErrors).toEqual([]);
   });
 
-  it('uploads an MP4, follows the job to completion and shows its overlays in sync with the video', async () => {
+  it('uploads an MP4, follows the job to completion and shows its counts and overlays', async () => {
     await page.goto(`${app.url}/#/jobs`);
     await page.waitForSelector('[data-testid=job-pipeline] option[value=yolo]', { state: 'attached' });
     await page.setInputFiles('[data-testid=job-file]', VIDEO);
@@ -142,9 +143,17 @@ describe('dashboard in headless Chromium', () => {
       cells.map((c) => Number(c.textContent)),
     );
     expect(personRow[1]).toBeGreaterThan(50); // sampled frames with a person: most of the clip
+    // At the start of playback the overlay is the first sample's (an empty room: no person).
+    await page.waitForSelector('[data-testid=job-overlay][data-timestamp-ms="0"]', { state: 'attached' });
+    expect(await page.$$('[data-testid=job-detections] li[data-label=person]')).toHaveLength(0);
     await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard-jobs.png') });
+    expect(pageErrors).toEqual([]);
+  });
 
-    // The server plays the upload back; seeking to 30 s shows the overlay of the frame sampled there.
+  it('plays the uploaded video back with the overlay of the frame under the playhead', async () => {
+    // Continues on the results viewer of the job completed above. The server serves the upload back
+    // with range requests (GET /video/jobs/{id}/video); seeking to 30 s shows that sample's overlay.
+    await page.waitForSelector('[data-testid=job-viewer][data-state=ready]');
     await page.waitForFunction(
       () => (document.querySelector('[data-testid=job-video]') as HTMLVideoElement).readyState >= 1,
       undefined,
