@@ -5,6 +5,8 @@ import { dataSourceOptions } from './database.options';
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
+/** Any constant shared by every ForgeSyte process: the key of the migration advisory lock. */
+const MIGRATION_LOCK_ID = 0x46535954; // "FSYT"
 
 /**
  * Owns the one DataSource. It connects in the background with retries, so the process starts
@@ -54,7 +56,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       if (this.stopped) throw new Error('database service stopped');
       try {
         await this.dataSource.initialize();
-        await this.dataSource.runMigrations({ transaction: 'each' });
+        await this.migrate();
         this.lastError = null;
         this.logger.log({ event: 'database_connected', kind: this.kind });
         return this.dataSource;
@@ -65,6 +67,30 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
         await sleep(delay);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
+    }
+  }
+
+  /**
+   * Servers and workers may start together on a fresh PostgreSQL database: an advisory lock lets
+   * one migrate while the others wait, then find nothing left to do. SQLite serialises writers
+   * itself, and a migration that lost a race fails and is retried by connect().
+   */
+  private async migrate(): Promise<void> {
+    if (this.kind !== 'postgres') {
+      await this.dataSource.runMigrations({ transaction: 'each' });
+      return;
+    }
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+      try {
+        await this.dataSource.runMigrations({ transaction: 'each' });
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+      }
+    } finally {
+      await runner.release();
     }
   }
 
