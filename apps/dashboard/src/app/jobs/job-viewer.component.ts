@@ -3,7 +3,8 @@ import {
   ChangeDetectionStrategy,
   Component,
   DestroyRef,
-  type ElementRef,
+  ElementRef,
+  afterNextRender,
   computed,
   effect,
   inject,
@@ -74,6 +75,9 @@ export class JobViewerComponent {
       this.frames();
       this.redraw();
     });
+    // Opened below the upload form and the list: bring the player into view on a laptop screen.
+    const host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+    afterNextRender(() => host.scrollIntoView?.({ block: 'start', behavior: 'smooth' }));
     inject(DestroyRef).onDestroy(() => this.stopLoop());
   }
 
