@@ -118,6 +118,26 @@ describe('dashboard in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('streams a local video file for operators without a camera', async () => {
+    // A fresh page: nothing left drawn by the camera test.
+    await page.goto('about:blank');
+    await page.goto(`${app.url}/#/live`);
+    await page.check('input[name=source][value=file]');
+    await page.setInputFiles('[data-testid=live-file]', VIDEO);
+    await page.click('[data-testid=start]');
+    // The clip opens on an empty room; a person walks in after about 5 s of playback.
+    await page.waitForSelector('[data-testid=overlay-canvas][data-frame-index]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=detections] li[data-label=person]', { timeout: 30_000 });
+    const size = await page.$eval('[data-testid=overlay-canvas]', (c) => [
+      (c as HTMLCanvasElement).width,
+      (c as HTMLCanvasElement).height,
+    ]);
+    // 768x432 fitted inside 640x480.
+    expect(size).toEqual([640, 360]);
+    await page.click('[data-testid=stop]');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('uploads an MP4, follows the job to completion and shows its counts and overlays', async () => {
     await page.goto(`${app.url}/#/jobs`);
     await page.waitForSelector('[data-testid=job-pipeline] option[value=yolo]', { state: 'attached' });
