@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobListResponse, JobResultsResponse, JobStatusResponse } from '@forgesyte/contracts';
 import { JobsService } from '../apps/server/src/jobs/jobs.service';
@@ -95,6 +95,23 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
     expect(missing.headers.get('link')).toBe(`</video/status/${UNKNOWN}>; rel="successor-version"`);
     const v1Submit = await submit(`${url}/v1`, JPEG, { pipeline_id: 'yolo' });
     expect(v1Submit.status).toBe(415);
+  });
+
+  it('serves the uploaded video back with range requests', async () => {
+    if (!store) return;
+    const original = readFileSync(CLIP);
+    const whole = await fetch(`${url}/video/jobs/${done.job_id}/video`);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    expect(whole.headers.get('content-type')).toBe('video/mp4');
+    expect(Buffer.from(await whole.arrayBuffer()).equals(original)).toBe(true);
+    const part = await fetch(`${url}/video/jobs/${done.job_id}/video`, { headers: { range: 'bytes=1000-1999' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 1000-1999/${original.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(original.subarray(1000, 2000))).toBe(true);
+    const missing = await call(`${url}/video/jobs/${UNKNOWN}/video`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: 'job_not_found' });
   });
 
   it('lists jobs newest first, filtered by status', async () => {

@@ -94,6 +94,22 @@ export class JobsController {
     return page ?? notFound(id);
   }
 
+  /**
+   * The original upload, for playing results back in sync. Served with HTTP range requests
+   * (206 partial content), which browsers need to seek in a video.
+   */
+  @Get('jobs/:id/video')
+  @ApiResponse({ status: 200, description: 'The uploaded video; Range requests answer 206.' })
+  async video(@Param('id', jobIdPipe) id: string, @Res() res: Response): Promise<void> {
+    const file = await this.jobs.videoFile(id);
+    if (file === null) throw new ApiError(HttpStatus.NOT_FOUND, 'job_not_found', `no video for job ${id}`);
+    await new Promise<void>((resolve, reject) =>
+      res.sendFile(file, { acceptRanges: true, headers: { 'Content-Type': 'video/mp4' } }, (error) =>
+        error && !res.headersSent ? reject(error) : resolve(),
+      ),
+    );
+  }
+
   @Get('jobs')
   @ApiOkResponse({ type: JobListDto, description: 'Newest first.' })
   list(@Query(queryPipe) query: ListJobsQueryDto): Promise<JobListDto> {

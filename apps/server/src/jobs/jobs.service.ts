@@ -1,4 +1,4 @@
-import { open, rm } from 'node:fs/promises';
+import { access, open, rm } from 'node:fs/promises';
 import {
   HttpStatus,
   Injectable,
@@ -90,6 +90,18 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   async status(id: string): Promise<JobStatusResponse | null> {
     const job = await this.repository.find(id);
     return job ? toStatus(job) : null;
+  }
+
+  /** The uploaded file of a job, while it is kept (cancelled jobs and expired ones lose it). */
+  async videoFile(id: string): Promise<string | null> {
+    const job = await this.repository.find(id);
+    if (!job) return null;
+    try {
+      await access(job.filePath);
+      return job.filePath;
+    } catch {
+      return null;
+    }
   }
 
   async list(status: JobStatus | undefined, offset: number, limit: number): Promise<JobListResponse> {
