@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { type Detection, type PipelineResult, type TextLine } from '@forgesyte/contracts';
 import { type OcrEngine, type RgbImage } from '@forgesyte/vision';
+
+/** What an ocr node needs: the in-process engine and the worker-thread one both fit. */
+export type TextReader = Pick<OcrEngine, 'recognize'>;
 import { type Detector } from './detector';
 import { decodeImage, probeImage, resizeRaw, type DecodeLimits, type ImageSize } from './image-decoder';
 import { type PipelineNodeSpec, type PipelineSpec } from './model-manifest';
@@ -36,12 +39,12 @@ type NodeOutput = { kind: 'decoded'; value: Decoded } | { kind: 'partial'; value
  */
 export class CompiledPipeline {
   private readonly detectorsByNode = new Map<string, Detector>();
-  private readonly ocrByNode = new Map<string, OcrEngine>();
+  private readonly ocrByNode = new Map<string, TextReader>();
 
   constructor(
     private readonly spec: PipelineSpec,
     detectors: Map<string, Detector>,
-    ocr: Map<string, OcrEngine>,
+    ocr: Map<string, TextReader>,
     private readonly limits: DecodeLimits,
   ) {
     for (const node of spec.nodes) {

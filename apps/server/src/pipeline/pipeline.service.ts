@@ -5,7 +5,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { type InferenceSession } from 'onnxruntime-node';
 import { type Counter, type Histogram } from 'prom-client';
 import { type PipelineInfo, type PipelineResult } from '@forgesyte/contracts';
-import { OcrEngine } from '@forgesyte/vision';
+import { OcrWorkerEngine } from '@forgesyte/vision';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { ReadinessService } from '../health/readiness.service';
 import { Detector } from './detector';
@@ -43,7 +43,7 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
   private readonly scheduler: InferenceScheduler;
   private readonly pipelines = new Map<string, CompiledPipeline>();
   private readonly detectors = new Map<string, Detector>();
-  private readonly ocr = new Map<string, OcrEngine>();
+  private readonly ocr = new Map<string, OcrWorkerEngine>();
   private loading: Promise<void> | null = null;
   private loadError: Error | null = null;
   private loaded = false;
@@ -203,7 +203,9 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       const det = this.manifest.models.get(detId)!;
       const rec = this.manifest.models.get(recId)!;
       if (!rec.dictionary) throw new Error(`model ${recId}: a recognition model needs a "dictionary"`);
-      const engine = await OcrEngine.load(
+      // On a worker thread: onnxruntime-node runs synchronously, and an OCR pass of hundreds of
+      // milliseconds would otherwise stall every socket and timer of the server.
+      const engine = await OcrWorkerEngine.load(
         this.modelPath(det, det.file),
         this.modelPath(rec, rec.file),
         this.modelPath(rec, rec.dictionary.file),
