@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import type { PipelineService } from '../apps/server/src/pipeline/pipeline.service';
 import { SchedulerSaturatedError } from '../apps/server/src/pipeline/pipeline.errors';
 import type { RunningApp } from './support/app';
 
-// See test/pipeline.e2e-spec.ts: onnxruntime must see the main realm's typed arrays under Jest.
-for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Int8Array', 'Uint16Array']) {
-  (globalThis as Record<string, unknown>)[name] = runInThisContext(name);
-}
 const support = import('./support/app');
 const service = import('../apps/server/src/pipeline/pipeline.service');
 const bus = readFileSync(join(resolve(__dirname, '..', '..', 'shared', 'media'), 'bus.jpg'));

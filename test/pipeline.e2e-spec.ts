@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import sharp from 'sharp';
 import { type Detection, type PipelineResult, type PipelinesResponse } from '@forgesyte/contracts';
 import { iou } from '../libs/vision/src/boxes';
@@ -9,11 +8,6 @@ import { InvalidImageError, UnknownPipelineError } from '../apps/server/src/pipe
 import type { RunningApp } from './support/app';
 
 // onnxruntime-common checks output arrays with `instanceof Float32Array`, but onnxruntime-node
-// makes them in Node's main realm and Jest gives this file a realm of its own: use the main
-// realm's typed arrays before onnxruntime loads, hence the dynamic imports below.
-for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Int8Array', 'Uint16Array']) {
-  (globalThis as Record<string, unknown>)[name] = runInThisContext(name);
-}
 const support = import('./support/app');
 const service = import('../apps/server/src/pipeline/pipeline.service');
 const SHARED_DIR = resolve(__dirname, '..', '..', 'shared');
