@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobListResponse, JobResultsResponse, JobStatusResponse } from '@forgesyte/contracts';
 import { JobsService } from '../apps/server/src/jobs/jobs.service';
+import { JobsWorker } from '../apps/server/src/jobs/jobs.worker';
 import { MEDIA_DIR, startApp, waitFor, type RunningApp } from './support/app';
 import { call, status, submit, untilFinished } from './support/jobs-http';
 import { createJobsStore, STORE_KINDS, type JobsStore } from './support/jobs-db';
@@ -183,7 +184,8 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
     expect(cancelled.body).toMatchObject({ job_id: id, status: 'cancelled' });
     expect(existsSync(join(store.dataDir, 'uploads', id))).toBe(false);
     // The worker stops within its next frame; nothing it was still writing survives.
-    await new Promise((r) => setTimeout(r, 1500));
+    const worker = app.app.get(JobsWorker);
+    await waitFor(() => Promise.resolve(worker.isRunning(id) ? undefined : true), 30_000);
     const results = await call<JobResultsResponse>(`${url}/video/results/${id}`);
     expect(results.body).toMatchObject({ status: 'cancelled', total: 0, frames: [] });
     const listed = await call<JobListResponse>(`${url}/video/jobs?status=running`);

@@ -108,8 +108,9 @@ describe('stream backpressure: drop, never queue', () => {
     const reasons = results.flatMap((r) =>
       r.answers.flatMap((a) => ('dropped' in a && a.reason !== undefined ? [a.reason] : [])),
     );
-    expect(reasons.length).toBeGreaterThan(0);
-    expect(new Set(reasons).size).toBeGreaterThanOrEqual(1);
+    // Five sessions send at once; two run and two wait (PIPELINE_CONCURRENCY, PIPELINE_LIVE_QUEUE):
+    // the fifth finds the shared scheduler full.
+    expect(reasons).toContain('saturated');
     expect(await metric(app, /^stream_frames_dropped_total\{/)).toBeGreaterThanOrEqual(reasons.length);
     for (const s of streams) s.socket.close();
   });

@@ -8,6 +8,7 @@ import { JobsRepository, type StoredFrame } from './jobs.repository';
 import { resolveFfmpeg } from './ffmpeg-path';
 import { decodeRgbFrames } from './video-decoder';
 import { countFrames, fitInside, probeVideo } from './video-probe';
+import { errorMessage } from '../common/error-message';
 
 /** Why processing stopped before the end. */
 export type StopReason = 'shutdown' | 'cancelled' | 'lost';
@@ -79,7 +80,7 @@ export class JobProcessor {
       const info = await probeVideo(this.ffmpeg, job.filePath);
       let total = job.framesTotal;
       if (total === null) {
-        total = await countFrames(this.ffmpeg, job.filePath, job.fps);
+        total = await countFrames(this.ffmpeg, job.filePath, job.fps, stop.signal);
         if (!(await this.repository.setTotal(job.id, owner, total))) stop.abort('lost');
       }
       const done = await this.repository.doneIndices(job.id);
@@ -118,7 +119,7 @@ export class JobProcessor {
       if (stop.signal.aborted) return stop.signal.reason as StopReason;
       if (writeError !== null) throw asError(writeError);
       if (failure !== null) {
-        return await this.fail(job, owner, persisted, `pipeline failed: ${describe(failure)}`);
+        return await this.fail(job, owner, persisted, `pipeline failed: ${errorMessage(failure)}`);
       }
       const stored = await this.repository.countResults(job.id);
       // The decode pass is the truth if it ever disagrees with the counting pass.
@@ -133,7 +134,7 @@ export class JobProcessor {
       return 'completed';
     } catch (error) {
       if (stop.signal.aborted) return stop.signal.reason as StopReason;
-      return this.fail(job, owner, persisted, describe(error));
+      return this.fail(job, owner, persisted, errorMessage(error));
     } finally {
       clearInterval(timer);
       await writes;
@@ -151,8 +152,4 @@ export class JobProcessor {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

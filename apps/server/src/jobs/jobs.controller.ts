@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import {
   Body,
   Controller,
@@ -102,10 +103,16 @@ export class JobsController {
   @ApiResponse({ status: 200, description: 'The uploaded video; Range requests answer 206.' })
   async video(@Param('id', jobIdPipe) id: string, @Res() res: Response): Promise<void> {
     const file = await this.jobs.videoFile(id);
-    if (file === null) throw new ApiError(HttpStatus.NOT_FOUND, 'job_not_found', `no video for job ${id}`);
+    const missing = () => new ApiError(HttpStatus.NOT_FOUND, 'job_not_found', `no video for job ${id}`);
+    if (file === null) throw missing();
+    // root + basename: `send` checks every path segment for dotfiles, so an absolute path under a
+    // dot-directory DATA_DIR would 404. A file removed meanwhile (cancel, retention) is a 404 too,
+    // never an error message carrying the server's path.
     await new Promise<void>((resolve, reject) =>
-      res.sendFile(file, { acceptRanges: true, headers: { 'Content-Type': 'video/mp4' } }, (error) =>
-        error && !res.headersSent ? reject(error) : resolve(),
+      res.sendFile(
+        basename(file),
+        { root: dirname(file), acceptRanges: true, headers: { 'Content-Type': 'video/mp4' } },
+        (error) => (error && !res.headersSent ? reject(missing()) : resolve()),
       ),
     );
   }

@@ -4,6 +4,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { InjectConfig, type AppConfig } from '../config/config';
 import { JobProcessor, type StopReason } from './job-processor';
 import { JobsRepository } from './jobs.repository';
+import { errorMessage } from '../common/error-message';
 
 const IDLE_POLL_MS = 1000;
 
@@ -18,7 +19,10 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly running = new Map<string, AbortController>();
   private readonly loops: Promise<void>[] = [];
-  private wakers: (() => void)[] = [];
+  private readonly wakers = new Set<() => void>();
+  private stopNow!: () => void;
+  /** Resolves when shutdown begins, so loops waiting for the database stop waiting. */
+  private readonly stopping = new Promise<void>((resolve) => (this.stopNow = resolve));
   private stopped = false;
 
   constructor(
@@ -36,9 +40,12 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** A job was queued by this process: do not wait for the next poll. */
   wake(): void {
-    const wakers = this.wakers;
-    this.wakers = [];
-    for (const wake of wakers) wake();
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  /** Whether this process is still working on the job (processing, or cleaning up after a stop). */
+  isRunning(jobId: string): boolean {
+    return this.running.has(jobId);
   }
 
   /** Stops a job this process is running (it was cancelled here); other processes notice on their heartbeat. */
@@ -48,6 +55,7 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.stopNow();
     for (const controller of this.running.values()) controller.abort('shutdown');
     this.wake();
     await Promise.all(this.loops);
@@ -55,7 +63,9 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async loop(slot: number): Promise<void> {
     try {
-      await this.repository.ready();
+      // The database may never come up (an outage at start-up): shutdown must not wait for it.
+      const ready = await Promise.race([this.repository.ready().then(() => true), this.stopping.then(() => false)]);
+      if (!ready) return;
     } catch {
       return; // shut down before the database came up
     }
@@ -64,7 +74,7 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
       try {
         jobId = await this.repository.claim(this.owner, Date.now(), this.config.JOBS_LEASE_S * 1000);
       } catch (error) {
-        this.logger.warn({ event: 'job_claim_failed', slot, error: describe(error) });
+        this.logger.warn({ event: 'job_claim_failed', slot, error: errorMessage(error) });
       }
       if (jobId === null) {
         await this.idle();
@@ -97,7 +107,7 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
         });
       }
     } catch (error) {
-      this.logger.error({ event: 'job_worker_error', job_id: jobId, error: describe(error) });
+      this.logger.error({ event: 'job_worker_error', job_id: jobId, error: errorMessage(error) });
     } finally {
       this.running.delete(jobId);
     }
@@ -106,16 +116,13 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private idle(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, IDLE_POLL_MS + Math.floor(Math.random() * 200));
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wakers.delete(done);
         resolve();
-      }
-      this.wakers.push(done);
+      };
+      const timer = setTimeout(done, IDLE_POLL_MS + Math.floor(Math.random() * 200));
+      this.wakers.add(done);
     });
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -49,13 +49,4 @@ describe('validateFrame', () => {
     expect(validateFrame(Buffer.alloc(0), MAX, 5)?.error).toBe('invalid_frame');
     expect(validateFrame(Buffer.from([0xff, 0xd8, 0xff]), MAX, 5)?.error).toBe('invalid_frame');
   });
-
-  it('stays far under 2 ms per frame, whatever its size', () => {
-    const big = Buffer.concat([bus, bus, bus, bus, bus, bus, bus, bus]);
-    const rounds = 10000;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < rounds; i++) validateFrame(i % 2 ? big : zidane, 50 * MAX, 5);
-    const perFrameMs = Number(process.hrtime.bigint() - start) / 1e6 / rounds;
-    expect(perFrameMs).toBeLessThan(2);
-  });
 });

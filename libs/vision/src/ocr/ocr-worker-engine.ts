@@ -52,7 +52,8 @@ export class OcrWorkerEngine {
     validateImage(image);
     const started = performance.now();
     const copy = {
-      data: image.data.slice(0, image.width * image.height * 3),
+      // A real copy (Buffer#slice is a view): the copy's memory is transferred to the worker.
+      data: new Uint8Array(image.data.subarray(0, image.width * image.height * 3)),
       width: image.width,
       height: image.height,
     };
