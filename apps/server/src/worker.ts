@@ -1,26 +1,18 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig, type AppConfig } from './config/config';
+import { errorMessage } from './common/error-message';
+import { loadConfigOrExit, type AppConfig } from './config/config';
 import { WorkerModule } from './worker.module';
 
 /** `npm run start:worker`: processes video jobs from a shared database and DATA_DIR; serves no HTTP. */
 function configOrExit(): AppConfig {
-  try {
-    const config = loadConfig(process.env);
-    if (config.JOBS_CONCURRENCY === 0) {
-      process.stderr.write('forgesyte-worker: invalid configuration: JOBS_CONCURRENCY=0 leaves the worker idle\n');
-      process.exit(78);
-    }
-    return config;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems)
-        process.stderr.write(`forgesyte-worker: invalid configuration: ${problem}\n`);
-      process.exit(78);
-    }
-    throw error;
+  const config = loadConfigOrExit('forgesyte-worker');
+  if (config.JOBS_CONCURRENCY === 0) {
+    process.stderr.write('forgesyte-worker: invalid configuration: JOBS_CONCURRENCY=0 leaves the worker idle\n');
+    process.exit(78);
   }
+  return config;
 }
 
 async function bootstrap(): Promise<void> {
@@ -32,8 +24,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  process.stderr.write(
-    `forgesyte-worker: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`forgesyte-worker: failed to start: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -47,3 +47,17 @@ export function buildConfig(overrides: Partial<Record<keyof AppConfig, string | 
   }
   return loadConfig(env);
 }
+
+/**
+ * For process entry points: the validated configuration, or exit 78 with one line per problem
+ * (naming the variable and the rule) and no stack trace.
+ */
+export function loadConfigOrExit(program: string, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`${program}: invalid configuration: ${problem}\n`);
+    process.exit(78);
+  }
+}

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { DataSource } from 'typeorm';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { dataSourceOptions } from './database.options';
+import { errorMessage } from '../common/error-message';
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
@@ -46,7 +47,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       await withTimeout(this.dataSource.query('SELECT 1'), timeoutMs);
       return null;
     } catch (error) {
-      return describe(error);
+      return errorMessage(error);
     }
   }
 
@@ -61,7 +62,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
         this.logger.log({ event: 'database_connected', kind: this.kind });
         return this.dataSource;
       } catch (error) {
-        this.lastError = describe(error);
+        this.lastError = errorMessage(error);
         this.logger.warn({ event: 'database_unavailable', kind: this.kind, error: this.lastError, retry_ms: delay });
         if (this.dataSource.isInitialized) await this.dataSource.destroy().catch(() => undefined);
         await sleep(delay);
@@ -102,10 +103,6 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -10,6 +10,7 @@ import {
 import type { Response } from 'express';
 import { DatabaseService } from '../database/database.service';
 import { ReadinessService } from './readiness.service';
+import { errorMessage } from '../common/error-message';
 
 @ApiTags('health')
 @Controller('health')
@@ -62,7 +63,7 @@ export class HealthController {
     try {
       problem = await check();
     } catch (error) {
-      problem = error instanceof Error ? error.message : String(error);
+      problem = errorMessage(error);
     }
     return problem === null ? session.up() : session.down({ message: problem });
   }

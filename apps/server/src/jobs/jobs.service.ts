@@ -21,6 +21,7 @@ import type { JobEntity } from './job.entity';
 import { JobsRepository } from './jobs.repository';
 import { JobsWorker } from './jobs.worker';
 import { hasFtypBox, NotAVideoError, probeVideo, readHead } from './video-probe';
+import { errorMessage } from '../common/error-message';
 
 export interface SubmittedUpload {
   id: string;
@@ -176,7 +177,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       this.sweep().catch((error: unknown) =>
         this.logger.warn({
           event: 'jobs_retention_failed',
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         }),
       );
     }, every);

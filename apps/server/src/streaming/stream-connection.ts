@@ -14,6 +14,7 @@ import type { FrameSocket } from './frame-socket';
 import { frameTooLarge, validateFrame } from './frame-validator';
 import type { StreamSession } from './session';
 import type { StreamingMetrics } from './streaming.metrics';
+import { errorMessage } from '../common/error-message';
 
 export interface StreamLimits {
   maxFrameBytes: number;
@@ -75,7 +76,7 @@ export class StreamConnection {
         this.onMessage(data, isBinary);
       } catch (err: unknown) {
         // A bug of ours must cost this session, not the process, and never show a stack trace.
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         deps.logger.error({ event: 'internal_error', ...this.ids(), message });
         this.fail('internal_error', 'Internal error; the session was closed');
       }
@@ -135,7 +136,7 @@ export class StreamConnection {
       } else if (err instanceof InvalidImageError) {
         this.fail('invalid_frame', `Frame does not decode as an image: ${err.message}`, index);
       } else {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         deps.logger.error({ event: 'pipeline_error', ...this.ids(), frame_index: index, message });
         this.fail('pipeline_failure', `Pipeline ${session.pipelineId} failed on this frame`, index);
       }
