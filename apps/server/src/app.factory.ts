@@ -6,11 +6,11 @@ import { Logger } from 'nestjs-pino';
 import { BUILD_INFO } from './build-info';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import type { AppConfig } from './config/config';
-import { AppModule, type AppModuleOptions } from './app.module';
+import { AppModule } from './app.module';
 
 /** Builds the HTTP + WebSocket application; main.ts and the end-to-end tests share it. */
-export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, options), {
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));

@@ -11,14 +11,9 @@ import { MetricsModule } from './metrics/metrics.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { StreamingModule } from './streaming/streaming.module';
 
-export interface AppModuleOptions {
-  /** Start job workers in this process (the HTTP server and `start:worker` both do by default). */
-  workers?: boolean;
-}
-
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, _options: AppModuleOptions = {}): DynamicModule {
+  static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
