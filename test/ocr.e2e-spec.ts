@@ -200,6 +200,19 @@ describe('OCR engine on a worker thread', () => {
     expect(there).toBeGreaterThan(20);
   });
 
+  it('reports a worker that can no longer recognize, and refuses work after release', async () => {
+    const vision = await import('@forgesyte/vision');
+    const other = await vision.OcrWorkerEngine.load(
+      join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'),
+      join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'),
+      join(MODELS, 'ppocr_keys_v1.txt'),
+    );
+    expect(other.problem).toBeNull();
+    await other.release();
+    expect(other.problem).toMatch(/released/);
+    await expect(other.recognize(signs)).rejects.toThrow(/released/);
+  });
+
   it('leaves the caller its buffer and rejects a malformed image with RangeError', async () => {
     const before = Buffer.from(signs.data).toString('base64').length;
     await worker.recognize(signs);

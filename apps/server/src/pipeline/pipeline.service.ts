@@ -68,9 +68,13 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       concurrency: config.PIPELINE_CONCURRENCY,
       liveQueue: config.PIPELINE_LIVE_QUEUE,
     });
-    readiness.register('models', () =>
-      this.loaded ? null : this.loadError ? `models failed to load: ${this.loadError.message}` : 'models are loading',
-    );
+    readiness.register('models', () => {
+      if (this.loadError) return `models failed to load: ${this.loadError.message}`;
+      if (!this.loaded) return 'models are loading';
+      // A dead OCR worker thread fails every OCR frame: say so instead of staying ready.
+      for (const [key, engine] of this.ocr) if (engine.problem) return `OCR ${key}: ${engine.problem}`;
+      return null;
+    });
   }
 
   onModuleInit(): void {

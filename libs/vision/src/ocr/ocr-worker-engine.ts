@@ -43,6 +43,11 @@ export class OcrWorkerEngine {
     });
   }
 
+  /** Why the worker can no longer recognize anything (it exited or crashed), or null while it can. */
+  get problem(): string | null {
+    return this.dead?.message ?? null;
+  }
+
   async warmup(): Promise<void> {
     await this.call({ type: 'warmup' });
   }
