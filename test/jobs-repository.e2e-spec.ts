@@ -53,7 +53,7 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
     if (!store) return;
     const ids = await queue(6);
     const claims = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).claim(`owner-${i}`, Date.now(), 60_000)),
+      Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).claim(`owner-${i}`, Date.now(), 60_000, 3)),
     );
     const won = claims.filter((id): id is string => id !== null);
     expect(won.sort()).toEqual([...ids].sort());
@@ -62,19 +62,19 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
       expect(job).toMatchObject({ status: 'running', attempts: 1 });
       await a.finish(id, job!.leaseOwner!, 'completed', { processed: 0, now: Date.now() });
     }
-    await expect(a.claim('late', Date.now(), 60_000)).resolves.toBeNull();
+    await expect(a.claim('late', Date.now(), 60_000, 3)).resolves.toBeNull();
   });
 
   it('lets another worker take over only after the lease expires, and fences the old holder', async () => {
     if (!store) return;
     const [id] = await queue(1);
     const t0 = Date.now();
-    await expect(a.claim('first', t0, 1000)).resolves.toBe(id);
-    await expect(b.claim('second', t0 + 500, 1000)).resolves.toBeNull();
+    await expect(a.claim('first', t0, 1000, 3)).resolves.toBe(id);
+    await expect(b.claim('second', t0 + 500, 1000, 3)).resolves.toBeNull();
     await expect(a.heartbeat(id, 'first', 3, t0 + 600, 1000)).resolves.toBe(true);
     // The heartbeat moved the expiry to t0 + 1600.
-    await expect(b.claim('second', t0 + 1500, 1000)).resolves.toBeNull();
-    await expect(b.claim('second', t0 + 1700, 1000)).resolves.toBe(id);
+    await expect(b.claim('second', t0 + 1500, 1000, 3)).resolves.toBeNull();
+    await expect(b.claim('second', t0 + 1700, 1000, 3)).resolves.toBe(id);
     expect(await b.find(id)).toMatchObject({ leaseOwner: 'second', attempts: 2, framesProcessed: 3 });
     await expect(a.heartbeat(id, 'first', 4, t0 + 1800, 1000)).resolves.toBe(false);
     await expect(a.finish(id, 'first', 'completed', { processed: 4, now: t0 + 1800 })).resolves.toBe(false);
@@ -87,10 +87,25 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
     });
   });
 
+  it('fails a job whose worker stopped JOBS_MAX_ATTEMPTS times instead of taking it up again', async () => {
+    if (!store) return;
+    const [id] = await queue(1);
+    const t0 = Date.now();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      // Each worker dies silently: its lease (1 s) expires before the next claim.
+      await expect(a.claim(`dies-${attempt}`, t0 + attempt * 2000, 1000, 3)).resolves.toBe(id);
+      expect(await a.find(id)).toMatchObject({ status: 'running', attempts: attempt });
+    }
+    await expect(b.claim('next', t0 + 8000, 1000, 3)).resolves.toBeNull();
+    const job = await a.find(id);
+    expect(job).toMatchObject({ status: 'failed', leaseOwner: null, finishedAt: t0 + 8000 });
+    expect(job?.error).toMatch(/stopped 3 times/);
+  });
+
   it('stores a frame once however often it is written', async () => {
     if (!store) return;
     const [id] = await queue(1);
-    await a.claim('w', Date.now(), 60_000);
+    await a.claim('w', Date.now(), 60_000, 3);
     const frame = (i: number, tag: string) => ({
       frameIndex: i,
       timestampMs: i * 100,
@@ -124,12 +139,12 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
   it('cancels only unfinished jobs, releases at shutdown, and finds expired finished jobs', async () => {
     if (!store) return;
     const [queued, running, done] = await queue(3);
-    await expect(a.claim('w', Date.now(), 60_000)).resolves.toBe(queued);
+    await expect(a.claim('w', Date.now(), 60_000, 3)).resolves.toBe(queued);
     await a.release(queued, 'w');
-    expect(await a.find(queued)).toMatchObject({ status: 'queued', leaseOwner: null });
-    await expect(a.claim('w', Date.now(), 60_000)).resolves.toBe(queued);
-    await expect(a.claim('w', Date.now(), 60_000)).resolves.toBe(running);
-    await expect(a.claim('w', Date.now(), 60_000)).resolves.toBe(done);
+    expect(await a.find(queued)).toMatchObject({ status: 'queued', leaseOwner: null, attempts: 0 });
+    await expect(a.claim('w', Date.now(), 60_000, 3)).resolves.toBe(queued);
+    await expect(a.claim('w', Date.now(), 60_000, 3)).resolves.toBe(running);
+    await expect(a.claim('w', Date.now(), 60_000, 3)).resolves.toBe(done);
     await a.finish(done, 'w', 'failed', { processed: 0, error: 'broken', now: 1000 });
     await expect(b.cancel(running, 2000)).resolves.toBe(true);
     await expect(b.cancel(running, 2000)).resolves.toBe(false);

@@ -53,6 +53,7 @@ export const configSchema = z
     JOBS_CONCURRENCY: intIn(0, 64).default(1),
     JOBS_RETENTION_HOURS: positive.default(168),
     JOBS_LEASE_S: positive.default(30),
+    JOBS_MAX_ATTEMPTS: intIn(1, 100).default(3),
     FFMPEG_PATH: z.string().min(1).optional(),
   })
   .refine((c) => c.STREAM_DROP_THRESHOLD <= c.STREAM_SLOWDOWN_THRESHOLD, {

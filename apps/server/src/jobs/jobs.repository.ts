@@ -80,16 +80,22 @@ export class JobsRepository {
    * skips rows another worker is claiming right now; SQLite serialises writers, so the
    * conditional UPDATE alone is atomic.
    */
-  async claim(owner: string, now: number, leaseMs: number): Promise<string | null> {
+  async claim(owner: string, now: number, leaseMs: number, maxAttempts: number): Promise<string | null> {
+    // A video that kills its worker every time would otherwise be taken up again forever.
+    await this.exec(
+      `UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+       WHERE status = 'running' AND lease_expires_at < ? AND attempts >= ?`,
+      [`abandoned: its worker stopped ${maxAttempts} times without finishing it`, now, now, maxAttempts],
+    );
     const lock = this.postgres ? 'FOR UPDATE SKIP LOCKED' : '';
-    const claimable = `(status = 'queued' OR (status = 'running' AND lease_expires_at < ?))`;
+    const claimable = `(status = 'queued' OR (status = 'running' AND lease_expires_at < ? AND attempts < ?))`;
     const { rows } = await this.exec(
       `UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?,
          started_at = COALESCE(started_at, ?), attempts = attempts + 1
        WHERE id = (SELECT id FROM jobs WHERE ${claimable} ORDER BY created_at, id LIMIT 1 ${lock})
          AND ${claimable}
        RETURNING id`,
-      [owner, now + leaseMs, now, now, now],
+      [owner, now + leaseMs, now, now, maxAttempts, now, maxAttempts],
     );
     return rows.length > 0 ? String(rows[0].id) : null;
   }
@@ -128,10 +134,13 @@ export class JobsRepository {
     return affected > 0;
   }
 
-  /** Hands a job back to the queue at shutdown so another worker need not wait for the lease. */
+  /**
+   * Hands a job back to the queue at shutdown so another worker need not wait for the lease. A
+   * graceful hand-back is not a failed attempt, so it does not count toward JOBS_MAX_ATTEMPTS.
+   */
   async release(id: string, owner: string): Promise<void> {
     await this.exec(
-      `UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL
+      `UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, attempts = attempts - 1
        WHERE id = ? AND lease_owner = ? AND status = 'running'`,
       [id, owner],
     );

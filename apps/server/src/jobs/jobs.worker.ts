@@ -72,7 +72,12 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
     while (!this.stopped) {
       let jobId: string | null = null;
       try {
-        jobId = await this.repository.claim(this.owner, Date.now(), this.config.JOBS_LEASE_S * 1000);
+        jobId = await this.repository.claim(
+          this.owner,
+          Date.now(),
+          this.config.JOBS_LEASE_S * 1000,
+          this.config.JOBS_MAX_ATTEMPTS,
+        );
       } catch (error) {
         this.logger.warn({ event: 'job_claim_failed', slot, error: errorMessage(error) });
       }
