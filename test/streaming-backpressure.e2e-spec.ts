@@ -62,12 +62,15 @@ describe('stream backpressure: drop, never queue', () => {
   it('sends slow_down with a lower fps while a client sends faster than it is served', async () => {
     const signalsBefore = await metric(app, /^stream_slowdown_signals_total\{/);
     const stream = await openStream(app.wsUrl, 'yolo');
-    const frames = 150;
+    // 200 fps (4 frames every 20 ms): far more than one CPU session serves on any machine, so the
+    // test does not depend on how fast this one is.
+    const perTick = 4;
+    const frames = 400;
     const started = Date.now();
     const reading = collect(stream, frames);
-    for (let i = 0; i < frames; i++) {
-      stream.socket.send(zidane);
-      await sleep(1000 / 50);
+    for (let i = 0; i < frames; i += perTick) {
+      for (let k = 0; k < perTick; k++) stream.socket.send(zidane);
+      await sleep(20);
     }
     const { answers, signals } = await reading;
     const elapsedMs = Date.now() - started;
@@ -76,14 +79,14 @@ describe('stream backpressure: drop, never queue', () => {
     expect(processed).toBeGreaterThan(0);
     expect(processed).toBeLessThan(frames);
     expect(signals.length).toBeGreaterThanOrEqual(1);
-    // at most one signal per 2 s window (150 frames at 50 fps take 3 s, longer on a busy machine)
+    // at most one signal per 2 s window (400 frames at 200 fps take 2 s, longer on a busy machine)
     expect(signals.length).toBeLessThanOrEqual(Math.floor(elapsedMs / 2000) + 1);
     for (const s of signals) {
       expect(s.warning).toBe('slow_down');
       expect(s.drop_rate).toBeGreaterThan(0.3);
       expect(s.drop_rate).toBeLessThanOrEqual(1);
       expect(s.suggested_fps).toBeGreaterThanOrEqual(1);
-      expect(s.suggested_fps).toBeLessThan(50);
+      expect(s.suggested_fps).toBeLessThan(200);
       expect(s.window_ms).toBe(2000);
     }
     await waitFor(async () => {
