@@ -61,6 +61,18 @@ describe('health with an unreachable database', () => {
     expect((await getJson(`${app.url}/health/live`)).status).toBe(200);
   });
 
+  it('answers job routes with 503 service_unavailable at once, refusing an upload before reading it', async () => {
+    const list = await fetch(`${app.url}/video/jobs`);
+    expect(list.status).toBe(503);
+    expect(await list.json()).toEqual({ error: 'service_unavailable', detail: 'The database is not reachable yet' });
+    const form = new FormData();
+    form.append('pipeline_id', 'yolo');
+    form.append('file', new Blob([Buffer.alloc(1024 * 1024)]), 'clip.mp4');
+    const submit = await fetch(`${app.url}/video/submit`, { method: 'POST', body: form });
+    expect(submit.status).toBe(503);
+    expect(((await submit.json()) as { error: string }).error).toBe('service_unavailable');
+  });
+
   it('answers 503 naming the failing database check', async () => {
     for (const path of ['/health/ready', '/health']) {
       const res = await getJson(`${app.url}${path}`);

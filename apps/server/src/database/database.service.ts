@@ -35,6 +35,11 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     return this.config.DATABASE_URL ? 'postgres' : 'sqlite';
   }
 
+  /** Connected and migrated: queries can run now. */
+  get isReady(): boolean {
+    return this.lastError === null && this.dataSource.isInitialized;
+  }
+
   /** Resolves once connected and migrated; rejects only if the service stops first. */
   ready(): Promise<DataSource> {
     return this.readyPromise;

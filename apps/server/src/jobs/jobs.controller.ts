@@ -33,6 +33,7 @@ import {
   SubmitJobDto,
 } from './jobs.dto';
 import { JobsService } from './jobs.service';
+import { DatabaseReadyInterceptor } from '../database/database-ready.interceptor';
 
 const LIST_LIMIT = 50;
 const RESULTS_LIMIT = 100;
@@ -54,7 +55,7 @@ const jobIdPipe = new ParseUUIDPipe({
 /** Video jobs; /v1/video/* is the deprecated spelling of /video/*. */
 @ApiTags('video jobs')
 @Controller(['video', 'v1/video'])
-@UseInterceptors(DeprecationInterceptor)
+@UseInterceptors(DeprecationInterceptor, DatabaseReadyInterceptor)
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
