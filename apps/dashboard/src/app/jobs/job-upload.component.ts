@@ -14,6 +14,7 @@ import {
 import { isErrorBody, type PipelineInfo } from '@forgesyte/contracts';
 import { type Subscription } from 'rxjs';
 import { errorSentence } from '../shared/error-messages';
+import { effectivePipeline } from '../shared/pipelines.service';
 import { JobsApi } from './jobs-api.service';
 import { checkVideoFile } from './video-type';
 
@@ -155,12 +156,7 @@ export class JobUploadComponent {
   protected readonly progress = signal<number | null>(null);
   protected readonly error = signal<string | null>(null);
 
-  protected readonly selectedPipeline = computed(() => {
-    const ids = this.pipelines().map((p) => p.id);
-    const chosen = this.pipelineId();
-    if (chosen && ids.includes(chosen)) return chosen;
-    return ids.includes('yolo') ? 'yolo' : (ids[0] ?? null);
-  });
+  protected readonly selectedPipeline = computed(() => effectivePipeline(this.pipelines(), this.pipelineId()));
   protected readonly canUpload = computed(
     () => this.file() !== null && this.selectedPipeline() !== null && this.progress() === null,
   );

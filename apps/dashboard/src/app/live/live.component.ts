@@ -15,7 +15,7 @@ import { EMPTY, catchError, combineLatest, distinctUntilChanged, interval, map, 
 import { MAX_FPS, MIN_FPS } from '../shared/adaptive-rate';
 import { ErrorBannerComponent } from '../shared/error-banner.component';
 import { drawOverlay } from '../shared/overlay';
-import { PipelinesService } from '../shared/pipelines.service';
+import { PipelinesService, effectivePipeline } from '../shared/pipelines.service';
 import { RealtimeClient } from '../shared/realtime-client.service';
 import { captureFrame } from './frame-capture';
 import { SentFrames } from './sent-frames';
@@ -65,12 +65,7 @@ export class LiveComponent {
   protected readonly pipelines = computed(() => this.pipelinesLoad()?.pipelines ?? []);
   protected readonly pipelinesFailed = computed(() => this.pipelinesLoad()?.failed ?? false);
   private readonly chosenPipeline = signal<string | null>(null);
-  protected readonly pipelineId = computed(() => {
-    const ids = this.pipelines().map((p) => p.id);
-    const chosen = this.chosenPipeline();
-    if (chosen && ids.includes(chosen)) return chosen;
-    return ids.includes('yolo') ? 'yolo' : (ids[0] ?? null);
-  });
+  protected readonly pipelineId = computed(() => effectivePipeline(this.pipelines(), this.chosenPipeline()));
 
   protected readonly connection = toSignal(this.client.state$, { initialValue: this.client.state });
   protected readonly rate = toSignal(this.client.rate$, { initialValue: this.client.rate });
