@@ -150,8 +150,9 @@ describe('live stream over WebSocket (pipeline yolo)', () => {
       await stream.closed;
     }
     await waitFor(async () => ((await metric(app, /^stream_sessions_active /)) === 0 ? true : undefined), 5000);
-    // results of abandoned sessions are discarded, not counted as answers
-    expect(await metric(app, /^stream_frames_processed_total\{pipeline="yolo"\}/)).toBe(before);
+    // A result that finishes after its client left is discarded, not counted as an answer; one that
+    // finished before the server saw the close (a fast machine) was a real answer. Never more.
+    expect(await metric(app, /^stream_frames_processed_total\{pipeline="yolo"\}/)).toBeLessThanOrEqual(before + 3);
     const stream = await openStream(app.wsUrl, 'yolo');
     stream.socket.send(zidane);
     expect(((await stream.next()) as StreamResultMessage).result.detections.length).toBeGreaterThan(0);
