@@ -30,10 +30,7 @@ describe('logs of the running server', () => {
     } finally {
       await server.stop();
     }
-    const lines = server
-      .stdout()
-      .split('\n')
-      .filter((line) => line.trim() !== '');
+    const lines = server.stdoutLines();
     expect(lines.length).toBeGreaterThan(0);
     const parsed = lines.map((line) => JSON.parse(line) as LogLine);
     const request = parsed.find((line) => line.req?.url === '/health');
@@ -48,10 +45,7 @@ describe('logs of the running server', () => {
     } finally {
       await server.stop();
     }
-    const lines = server
-      .stdout()
-      .split('\n')
-      .filter((line) => line.trim() !== '');
+    const lines = server.stdoutLines();
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.some((line) => line.includes('/health/ready'))).toBe(true);
     expect(lines.every((line) => !line.trimStart().startsWith('{'))).toBe(true);

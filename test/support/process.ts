@@ -21,8 +21,8 @@ export function freePort(): Promise<number> {
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
-  /** Everything written to stdout so far. */
-  stdout(): string;
+  /** The non-empty lines written to stdout so far. */
+  stdoutLines(): string[];
   stop(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 60000
   return {
     child,
     url,
-    stdout: () => out,
+    stdoutLines: () => out.split('\n').filter((line) => line.trim() !== ''),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -2,12 +2,8 @@ import { resolve } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { APP_CONFIG, type AppConfig } from './config/config';
-import { ConfigModule } from './config/config.module';
-import { DatabaseModule } from './database/database.module';
-import { HealthModule } from './health/health.module';
+import { coreModules } from './core.modules';
 import { JobsModule } from './jobs/jobs.module';
-import { LoggingModule } from './logging/logging.module';
-import { MetricsModule } from './metrics/metrics.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { StreamingModule } from './streaming/streaming.module';
 
@@ -17,11 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
-        LoggingModule,
-        MetricsModule,
-        DatabaseModule,
-        HealthModule,
+        ...coreModules(config),
         PipelineModule,
         StreamingModule,
         JobsModule,
