@@ -10,18 +10,10 @@ import {
   type StreamSlowDownMessage,
 } from '@forgesyte/contracts';
 import { openStream, type StreamHandle } from '../examples/stream-client';
-import { MEDIA_DIR, startApp, waitFor, type RunningApp } from './support/app';
+import { MEDIA_DIR, metricValue, startApp, waitFor, type RunningApp } from './support/app';
 
 const zidane = readFileSync(join(MEDIA_DIR, 'zidane.jpg'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function metric(app: RunningApp, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => line.test(l))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-}
 
 /** Reads answers until every frame below `frames` is answered; slow_down messages are kept apart. */
 async function collect(stream: StreamHandle, frames: number) {
@@ -60,7 +52,7 @@ describe('stream backpressure: drop, never queue', () => {
   });
 
   it('sends slow_down with a lower fps while a client sends faster than it is served', async () => {
-    const signalsBefore = await metric(app, /^stream_slowdown_signals_total\{/);
+    const signalsBefore = await metricValue(app, /^stream_slowdown_signals_total\{/);
     const stream = await openStream(app.wsUrl, 'yolo');
     // 200 fps (4 frames every 20 ms): far more than one CPU session serves on any machine, so the
     // test does not depend on how fast this one is.
@@ -90,7 +82,7 @@ describe('stream backpressure: drop, never queue', () => {
       expect(s.window_ms).toBe(2000);
     }
     await waitFor(async () => {
-      const now = await metric(app, /^stream_slowdown_signals_total\{/);
+      const now = await metricValue(app, /^stream_slowdown_signals_total\{/);
       return now === signalsBefore + signals.length ? true : undefined;
     }, 5000);
     stream.socket.close();
@@ -114,7 +106,7 @@ describe('stream backpressure: drop, never queue', () => {
     // Five sessions send at once; two run and two wait (PIPELINE_CONCURRENCY, PIPELINE_LIVE_QUEUE):
     // the fifth finds the shared scheduler full.
     expect(reasons).toContain('saturated');
-    expect(await metric(app, /^stream_frames_dropped_total\{/)).toBeGreaterThanOrEqual(reasons.length);
+    expect(await metricValue(app, /^stream_frames_dropped_total\{/)).toBeGreaterThanOrEqual(reasons.length);
     for (const s of streams) s.socket.close();
   });
 });
@@ -162,7 +154,7 @@ describe('stream session limits', () => {
   });
 
   it('refuses one session more than STREAM_MAX_SESSIONS with server_busy (1013), and accepts again after a close', async () => {
-    await waitFor(async () => ((await metric(app, /^stream_sessions_active /)) === 0 ? true : undefined), 5000);
+    await waitFor(async () => ((await metricValue(app, /^stream_sessions_active /)) === 0 ? true : undefined), 5000);
     const a = await openStream(app.wsUrl, 'yolo');
     const b = await openStream(app.wsUrl, 'yolo');
     const c = await openStream(app.wsUrl, 'yolo');
@@ -175,7 +167,7 @@ describe('stream session limits', () => {
     expect(((await b.next()) as StreamResultMessage).frame_index).toBe(0);
     a.socket.close();
     await a.closed;
-    await waitFor(async () => ((await metric(app, /^stream_sessions_active /)) === 1 ? true : undefined), 5000);
+    await waitFor(async () => ((await metricValue(app, /^stream_sessions_active /)) === 1 ? true : undefined), 5000);
     const d = await openStream(app.wsUrl, 'yolo');
     d.socket.send(zidane);
     expect('result' in (await d.next())).toBe(true);
@@ -202,7 +194,8 @@ describe('a client that stops reading', () => {
     }, 5);
     try {
       await waitFor(
-        async () => ((await metric(app, /^stream_errors_total\{code="client_too_slow"\}/)) >= 1 ? true : undefined),
+        async () =>
+          (await metricValue(app, /^stream_errors_total\{code="client_too_slow"\}/)) >= 1 ? true : undefined,
         60000,
         200,
       );

@@ -9,16 +9,10 @@ import {
   type StreamServerMessage,
 } from '@forgesyte/contracts';
 import { openStream } from '../examples/stream-client';
-import { MEDIA_DIR, startApp, waitFor, type RunningApp } from './support/app';
+import { MEDIA_DIR, metricValue, startApp, waitFor, type RunningApp } from './support/app';
 
 const zidane = readFileSync(join(MEDIA_DIR, 'zidane.jpg'));
 const bus = readFileSync(join(MEDIA_DIR, 'bus.jpg'));
-
-async function metric(app: RunningApp, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
-  const match = text.split('\n').find((l) => line.test(l));
-  return match === undefined ? 0 : Number(match.split(' ').pop());
-}
 
 /** The error message and the close that must follow it. */
 async function expectFatal(
@@ -127,21 +121,23 @@ describe('live stream over WebSocket (pipeline yolo)', () => {
   });
 
   it('counts sessions, frames and errors in /metrics', async () => {
-    const processedBefore = await metric(app, /^stream_frames_processed_total\{pipeline="yolo"\}/);
+    const processedBefore = await metricValue(app, /^stream_frames_processed_total\{pipeline="yolo"\}/);
     const stream = await openStream(app.wsUrl, 'yolo');
-    await waitFor(async () => ((await metric(app, /^stream_sessions_active /)) === 1 ? true : undefined), 5000);
+    await waitFor(async () => ((await metricValue(app, /^stream_sessions_active /)) === 1 ? true : undefined), 5000);
     stream.socket.send(zidane);
     await stream.next();
     stream.socket.close();
     await stream.closed;
-    await waitFor(async () => ((await metric(app, /^stream_sessions_active /)) === 0 ? true : undefined), 5000);
-    expect(await metric(app, /^stream_frames_processed_total\{pipeline="yolo"\}/)).toBe(processedBefore + 1);
-    expect(await metric(app, /^stream_errors_total\{code="invalid_pipeline"\}/)).toBeGreaterThanOrEqual(2);
-    expect(await metric(app, /^stream_frame_processing_seconds_count\{pipeline="yolo"\}/)).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => ((await metricValue(app, /^stream_sessions_active /)) === 0 ? true : undefined), 5000);
+    expect(await metricValue(app, /^stream_frames_processed_total\{pipeline="yolo"\}/)).toBe(processedBefore + 1);
+    expect(await metricValue(app, /^stream_errors_total\{code="invalid_pipeline"\}/)).toBeGreaterThanOrEqual(2);
+    expect(await metricValue(app, /^stream_frame_processing_seconds_count\{pipeline="yolo"\}/)).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 
   it('survives a client that disconnects while its frame is in the pipeline', async () => {
-    const before = await metric(app, /^stream_frames_processed_total\{pipeline="yolo"\}/);
+    const before = await metricValue(app, /^stream_frames_processed_total\{pipeline="yolo"\}/);
     for (let i = 0; i < 3; i++) {
       const stream = await openStream(app.wsUrl, 'yolo');
       stream.socket.send(bus);
@@ -149,10 +145,10 @@ describe('live stream over WebSocket (pipeline yolo)', () => {
       stream.socket.terminate();
       await stream.closed;
     }
-    await waitFor(async () => ((await metric(app, /^stream_sessions_active /)) === 0 ? true : undefined), 5000);
+    await waitFor(async () => ((await metricValue(app, /^stream_sessions_active /)) === 0 ? true : undefined), 5000);
     // A result that finishes after its client left is discarded, not counted as an answer; one that
     // finished before the server saw the close (a fast machine) was a real answer. Never more.
-    expect(await metric(app, /^stream_frames_processed_total\{pipeline="yolo"\}/)).toBeLessThanOrEqual(before + 3);
+    expect(await metricValue(app, /^stream_frames_processed_total\{pipeline="yolo"\}/)).toBeLessThanOrEqual(before + 3);
     const stream = await openStream(app.wsUrl, 'yolo');
     stream.socket.send(zidane);
     expect(((await stream.next()) as StreamResultMessage).result.detections.length).toBeGreaterThan(0);

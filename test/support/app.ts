@@ -60,3 +60,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** The sum of the /metrics samples whose line matches `line` (one labelled series, or several). */
+export async function metricValue(app: RunningApp, line: RegExp): Promise<number> {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => line.test(l))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
