@@ -2,8 +2,9 @@
  * npm run bench:pipeline
  *
  * Per pipeline and image: median and p99 ms of decode (JPEG decode + resize + tensor fill),
- * inference (session.run), postprocess (decode boxes, NMS, mapping) and total, plus the ratio
- * of the total median to a bare session.run on a prepared tensor: the floor on this machine.
+ * inference (session.run), postprocess (decode boxes, NMS, mapping, hand-over to and from the
+ * detector worker thread) and total, plus the ratio of the total median to a bare session.run on
+ * a prepared tensor: the floor on this machine.
  *
  *   BENCH_ITERATIONS  runs per row (default 200 for fast models, fewer for slow ones)
  *   BENCH_PIPELINES   comma-separated pipeline ids (default yolo,yolo11n,yolov8n,ocr)
@@ -16,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { type PipelineResult } from '@forgesyte/contracts';
-import { OcrEngine } from '@forgesyte/vision';
+import { DetectorPool, OcrEngine } from '@forgesyte/vision';
 import { Detector } from '../apps/server/src/pipeline/detector';
 import { loadManifest } from '../apps/server/src/pipeline/model-manifest';
 import { CompiledPipeline, ocrKey, type FrameInput } from '../apps/server/src/pipeline/pipeline-graph';
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
     const detectors = new Map<string, Detector>();
     const ocr = new Map<string, OcrEngine>();
     const raw: RawRunner[] = [];
+    // One worker with every ORT thread: one frame at a time, as the ratio compares it with one bare run.
+    const pool = await DetectorPool.start([THREADS]);
     for (const node of spec.nodes) {
       if (node.kind === 'detect') {
         const entry = manifest.models.get(node.model)!;
@@ -113,9 +116,9 @@ async function main(): Promise<void> {
             input: entry.input!,
             labels: manifest.labels.get(entry.id)!,
           },
+          pool,
           SESSION,
         );
-        await detector.warmup();
         detectors.set(entry.id, detector);
         raw.push(await rawRunner(path, entry.input!));
       } else if (node.kind === 'ocr') {
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
       ]);
       console.log(rows[rows.length - 1].join(' | '));
     }
-    for (const d of detectors.values()) await d.release();
+    await pool.close();
     for (const o of ocr.values()) await o.release();
     for (const r of raw) await r.release();
   }

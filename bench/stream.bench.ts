@@ -1,11 +1,16 @@
 /**
- * npm run bench:stream [-- --sessions 1,4 --fps 15 --seconds 10 --pipeline yolo]
+ * npm run bench:stream [-- --scenarios 1x15,4x15,4x30 --seconds 10 --pipeline yolo --phase spread]
  *
  * Starts the server as a child process on a free loopback port (so client and server do not
- * share an event loop), then for each session count streams 640x480 JPEGs at the target fps for
- * the given seconds and prints, per session, round-trip p50/p95/p99 of processed frames and the
+ * share an event loop), then for each scenario (sessions x fps) streams 640x480 JPEGs for the
+ * given seconds and prints, per session, round-trip p50/p95/p99 of processed frames and the
  * processed/dropped counts; per scenario the aggregate processed fps, slow_down signals and the
- * server's peak RSS. Bounded: every scenario ends at its deadline plus a 5 s drain.
+ * server's peak RSS. The last default scenario offers twice what the server can process, to show
+ * the overload behaviour (drops and slow_down) and the saturated throughput.
+ *
+ * --phase spread (default) starts the sessions at evenly spread points of the frame period, as
+ * independent cameras would be; --phase aligned sends every session's frame at the same instant
+ * (the worst case: bursts of N frames). Bounded: every scenario ends at its deadline plus a 5 s drain.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,19 +25,32 @@ import { openStream } from '../examples/stream-client';
 const ROOT = resolve(__dirname, '..');
 const MEDIA = resolve(ROOT, '..', 'shared', 'media');
 
-interface Args {
-  sessions: number[];
+interface Scenario {
+  sessions: number;
   fps: number;
+}
+
+interface Args {
+  scenarios: Scenario[];
   seconds: number;
   pipeline: string;
+  phase: 'spread' | 'aligned';
+}
+
+function parseScenarios(value: string): Scenario[] {
+  return value.split(',').map((item) => {
+    const m = /^(\d+)x(\d+(?:\.\d+)?)$/.exec(item);
+    if (!m) throw new Error(`--scenarios takes SESSIONSxFPS items, got ${item}`);
+    return { sessions: Number(m[1]), fps: Number(m[2]) };
+  });
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sessions: [1, 4], fps: 15, seconds: 10, pipeline: 'yolo' };
+  const args: Args = { scenarios: parseScenarios('1x15,4x15,4x30'), seconds: 10, pipeline: 'yolo', phase: 'spread' };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1] ?? '';
-    if (argv[i] === '--sessions') args.sessions = value.split(',').map(Number);
-    else if (argv[i] === '--fps') args.fps = Number(value);
+    if (argv[i] === '--scenarios') args.scenarios = parseScenarios(value);
+    else if (argv[i] === '--phase') args.phase = value === 'aligned' ? 'aligned' : 'spread';
     else if (argv[i] === '--seconds') args.seconds = Math.min(60, Number(value));
     else if (argv[i] === '--pipeline') args.pipeline = value;
     else continue;
@@ -117,6 +135,8 @@ async function runSession(
   frame: Buffer,
   fps: number,
   seconds: number,
+  /** Delay before the first frame, as a fraction of the frame period. */
+  phase = 0,
 ): Promise<SessionStats> {
   const stream = await openStream(url, pipeline);
   const stats: SessionStats = {
@@ -140,7 +160,7 @@ async function runSession(
     }
   });
   // The bench measures the server at a fixed offered load, so it does not follow slow_down.
-  const start = performance.now();
+  const start = performance.now() + (phase * 1000) / fps;
   const frames = Math.round(fps * seconds);
   for (let i = 0; i < frames; i++) {
     const due = start + (i * 1000) / fps;
@@ -165,22 +185,25 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const frame = await sharp(join(MEDIA, 'bus.jpg')).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer();
   console.log(
-    `stream bench: pipeline ${args.pipeline}, 640x480 JPEG (${(frame.length / 1024).toFixed(0)} KB), ${args.fps} fps x ${args.seconds} s per session`,
+    `stream bench: pipeline ${args.pipeline}, 640x480 JPEG (${(frame.length / 1024).toFixed(0)} KB), ${args.seconds} s per scenario, ` +
+      `session phases ${args.phase}`,
   );
   const server = await startServer(args.pipeline);
   try {
     // warm-up: first inferences pay for allocation and thread start-up
     await runSession(server.url, args.pipeline, frame, 10, 1);
-    for (const sessions of args.sessions) {
+    for (const { sessions, fps } of args.scenarios) {
       let peakRss = rssMb(server.child.pid!);
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(server.child.pid!))), 200);
       const started = performance.now();
       const results = await Promise.all(
-        Array.from({ length: sessions }, () => runSession(server.url, args.pipeline, frame, args.fps, args.seconds)),
+        Array.from({ length: sessions }, (_, i) =>
+          runSession(server.url, args.pipeline, frame, fps, args.seconds, args.phase === 'spread' ? i / sessions : 0),
+        ),
       );
       const elapsedS = (performance.now() - started) / 1000;
       clearInterval(sampler);
-      console.log(`\n${sessions} session(s) x ${args.fps} fps x ${args.seconds} s`);
+      console.log(`\n${sessions} session(s) x ${fps} fps x ${args.seconds} s`);
       console.log('session  sent  processed  dropped  unanswered  slow_down  p50 ms  p95 ms  p99 ms');
       results.forEach((r, i) => {
         const cells = [

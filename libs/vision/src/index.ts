@@ -6,3 +6,4 @@ export * from './ultralytics';
 export * from './yolox';
 export * from './ocr';
 export * from './jpeg-header';
+export * from './detect';

@@ -40,6 +40,7 @@ export const configSchema = z
     ORT_INTRA_OP_THREADS: intIn(1, 256).default(Math.max(1, cpus().length)),
     MODELS_MANIFEST: z.string().min(1).default('models/manifest.json'),
     PIPELINE_CONCURRENCY: intIn(1, 64).default(2),
+    PIPELINE_WORKERS: intIn(1, 64).default(Math.max(1, cpus().length)),
     PIPELINE_LIVE_QUEUE: intIn(0, 1000).default(2),
     IMAGE_MAX_PIXELS: intIn(1, 1_000_000_000).default(40_000_000),
     STREAM_MAX_FRAME_SIZE_MB: positive.default(5),

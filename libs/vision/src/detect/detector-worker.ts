@@ -1,0 +1,49 @@
+/**
+ * Worker-thread entry for `DetectorPool`: holds a `DetectorEngine` per loaded model and runs frames on them, so
+ * onnxruntime-node's blocking `session.run` never stalls the server's event loop, and two workers run two frames
+ * at once on two cores.
+ */
+import { serveRequests } from '../worker/worker-serve';
+import { DetectorEngine } from './detector-engine';
+import { type DetectorAnswer, type DetectorRequest } from './detector-worker-protocol';
+
+interface State {
+  engines: Map<string, DetectorEngine>;
+  /** Runs not finished yet: release waits for them instead of freeing a session under a run. */
+  running: Set<Promise<unknown>>;
+}
+
+serveRequests<State, DetectorRequest, DetectorAnswer>(
+  () => Promise.resolve({ engines: new Map(), running: new Set() }),
+  async (state, req) => {
+    switch (req.type) {
+      case 'load': {
+        const engine = await DetectorEngine.load(req.model, req.sessionOptions);
+        try {
+          await engine.warmup();
+        } catch (e) {
+          await engine.release();
+          throw e;
+        }
+        state.engines.set(req.model.id, engine);
+        return;
+      }
+      case 'detect': {
+        const engine = state.engines.get(req.model);
+        if (!engine) throw new Error(`model ${req.model} is not loaded in this worker`);
+        const run = engine.detect(req.image, req.lb, req.scoreThreshold, req.iouThreshold);
+        state.running.add(run);
+        try {
+          return { result: await run };
+        } finally {
+          state.running.delete(run);
+        }
+      }
+      case 'release':
+        await Promise.allSettled(state.running);
+        await Promise.all([...state.engines.values()].map((e) => e.release()));
+        state.engines.clear();
+        return;
+    }
+  },
+);

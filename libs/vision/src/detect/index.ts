@@ -1,0 +1,8 @@
+export {
+  DetectorEngine,
+  DETECTOR_PLACEMENT,
+  type DetectorFamily,
+  type DetectorModel,
+  type DetectorOutput,
+} from './detector-engine';
+export { DetectorPool } from './detector-pool';
