@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     const ocr = new Map<string, OcrEngine>();
     const raw: RawRunner[] = [];
     // One worker with every ORT thread: one frame at a time, as the ratio compares it with one bare run.
-    const pool = await DetectorPool.start([THREADS]);
+    const pool = await DetectorPool.start({ workers: 1, threads: THREADS });
     for (const node of spec.nodes) {
       if (node.kind === 'detect') {
         const entry = manifest.models.get(node.model)!;

@@ -59,16 +59,20 @@ export class Detector {
     return letterbox(width, height, this.spec.input.width, this.spec.input.height, this.placement);
   }
 
-  /** `image` must already be scaled to `lb.width` x `lb.height`; boxes come back in `target` pixels. */
+  /**
+   * `image` must already be scaled to `lb.width` x `lb.height`; boxes come back in `target` pixels. `alone`: no other
+   * frame is in the pipelines now (see `DetectorPool.detect`).
+   */
   async detect(
     image: RgbImage,
     lb: Letterbox,
     target: { width: number; height: number },
     scoreThreshold: number,
     iouThreshold: number,
+    alone = false,
   ): Promise<DetectorRun> {
     const started = performance.now();
-    const out = await this.pool.detect(this.spec.id, image, lb, scoreThreshold, iouThreshold);
+    const out = await this.pool.detect(this.spec.id, image, lb, scoreThreshold, iouThreshold, alone);
     const detections = out.candidates.map((c) => this.toDetection(c, lb, target));
     // The hand-over to and from the worker counts as post-processing, so the stages still add up to the wait.
     const handOver = performance.now() - started - out.preprocess_ms - out.inference_ms - out.postprocess_ms;

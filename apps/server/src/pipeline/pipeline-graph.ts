@@ -60,14 +60,15 @@ export class CompiledPipeline {
     }
   }
 
-  async run(input: FrameInput): Promise<PipelineResult> {
+  /** `alone`: no other frame is in any pipeline now, so detection may use every core. */
+  async run(input: FrameInput, alone = false): Promise<PipelineResult> {
     const started = performance.now();
     const outputs = new Map<string, Promise<NodeOutput>>();
     for (const node of this.spec.nodes) {
       const inputs = node.kind === 'decode' ? [] : node.inputs.map((id) => outputs.get(id)!);
       outputs.set(
         node.id,
-        Promise.all(inputs).then((values) => this.runNode(node, values, input)),
+        Promise.all(inputs).then((values) => this.runNode(node, values, input, alone)),
       );
     }
     // Every node promise is awaited so a failing branch never leaves an unhandled rejection.
@@ -97,7 +98,12 @@ export class CompiledPipeline {
     return this.spec.nodes.find((n) => n.kind === 'decode')!.id;
   }
 
-  private async runNode(node: PipelineNodeSpec, inputs: NodeOutput[], frame: FrameInput): Promise<NodeOutput> {
+  private async runNode(
+    node: PipelineNodeSpec,
+    inputs: NodeOutput[],
+    frame: FrameInput,
+    alone: boolean,
+  ): Promise<NodeOutput> {
     switch (node.kind) {
       case 'decode':
         return { kind: 'decoded', value: await this.decode(frame) };
@@ -106,7 +112,7 @@ export class CompiledPipeline {
         const detector = this.detectorsByNode.get(node.id)!;
         const lb = detector.layout(decoded.source.width, decoded.source.height);
         const image = decoded.views.get(viewKey(lb))!;
-        const run = await detector.detect(image, lb, decoded.original, node.score_threshold, node.iou_threshold);
+        const run = await detector.detect(image, lb, decoded.original, node.score_threshold, node.iou_threshold, alone);
         return {
           kind: 'partial',
           value: {

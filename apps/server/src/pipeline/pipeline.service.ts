@@ -146,7 +146,8 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
     const pipeline = this.pipelines.get(pipelineId);
     if (!pipeline) throw new Error('the models are not loaded yet');
     try {
-      const result = await this.scheduler.run(priority, () => pipeline.run(input));
+      // A frame that starts with no other in flight may give detection every core (DetectorPool's wide session).
+      const result = await this.scheduler.run(priority, () => pipeline.run(input, this.scheduler.stats.running === 1));
       this.runs.inc({ pipeline: pipelineId, priority, outcome: 'ok' });
       for (const stage of ['decode', 'inference', 'postprocess', 'total'] as const) {
         this.seconds.observe({ pipeline: pipelineId, stage }, result.timings_ms[stage] / 1000);
@@ -190,9 +191,12 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       }
     }
     if (detectorIds.size > 0) {
-      // One worker thread per pipeline slot, the ORT threads shared out between them: onnxruntime-node blocks the
-      // thread that runs a model, so this is what lets PIPELINE_CONCURRENCY frames infer at once.
-      this.pool = await DetectorPool.start(detectorThreads(this.config));
+      // onnxruntime-node blocks the thread that runs a model: worker threads keep inference off the event loop
+      // and let several frames infer at once (see DetectorPool for how the ORT threads are shared out).
+      this.pool = await DetectorPool.start({
+        workers: this.config.PIPELINE_WORKERS,
+        threads: this.config.ORT_INTRA_OP_THREADS,
+      });
       for (const id of detectorIds) {
         const entry = this.manifest.models.get(id)!;
         const spec = {
@@ -238,14 +242,4 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
     }
     return path;
   }
-}
-
-/**
- * ORT intra-op threads for each detector worker. The first worker gets ORT_INTRA_OP_THREADS, so a lone frame (one
- * stream, light load) runs on every core; each other worker gets one thread, so frames beyond the first run beside
- * it instead of queueing behind it. Measured with YOLOX-nano on 2 cores: alone 7.8 ms on two threads, 11.7 on one;
- * saturated, two one-thread workers run 160-170 frames/s, this layout 110-150, one two-thread worker 90-135.
- */
-export function detectorThreads(config: Pick<AppConfig, 'ORT_INTRA_OP_THREADS' | 'PIPELINE_WORKERS'>): number[] {
-  return Array.from({ length: config.PIPELINE_WORKERS }, (_, i) => (i === 0 ? config.ORT_INTRA_OP_THREADS : 1));
 }

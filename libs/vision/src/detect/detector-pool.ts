@@ -5,26 +5,36 @@ import { WorkerClient } from '../worker/worker-client';
 import { type DetectorModel, type DetectorOutput } from './detector-engine';
 import { type DetectorAnswer, type DetectorRequest } from './detector-worker-protocol';
 
+/** How many worker threads, and how many ORT intra-op threads they share. */
+export interface PoolLayout {
+  workers: number;
+  threads: number;
+}
+
 /**
- * Object detection on a fixed set of worker threads, each holding a session of every loaded model. A frame goes to
- * the worker with the fewest frames in hand, so with one worker per core two frames run at once instead of one
- * after the other on the event loop. Measured on these 2-core machines with YOLOX-nano: two workers with one ORT
- * thread each run 160-195 frames/s together, one worker with two ORT threads 90-160 (ORT's second thread helps a
- * small model little, and two spinning pools on two cores fight).
+ * Object detection on a fixed set of worker threads, each holding a session of every loaded model, so frames run
+ * beside each other instead of one after the other on the event loop.
+ *
+ * Threads: each worker's session gets its share of `threads` (at least one). When there are more threads than
+ * that share, the first worker also holds a "wide" session on all of them, used for a frame the caller says is
+ * alone: one stream alone gets every core, several streams get one-thread sessions side by side.
+ * Measured on these 2-core machines with YOLOX-nano: alone, 7.8 ms a run on two threads and 11.7 on one;
+ * saturated, two one-thread workers 160-170 runs/s together, one two-thread worker 90-135 (ORT's second thread
+ * helps a small model little, and spinning thread pools fight over two cores).
  */
 export class DetectorPool {
   private constructor(
     private readonly workers: WorkerClient<DetectorRequest, DetectorAnswer>[],
-    private readonly threads: number[],
+    private readonly layout: PoolLayout,
   ) {}
 
-  /** One worker per entry of `threads`, whose sessions use that many ORT intra-op threads. */
-  static async start(threads: number[]): Promise<DetectorPool> {
-    if (threads.length < 1 || !threads.every((t) => Number.isInteger(t) && t >= 1)) {
-      throw new RangeError(`a pool needs at least one worker with at least one thread, got [${threads.join(', ')}]`);
+  static async start(layout: PoolLayout): Promise<DetectorPool> {
+    const { workers: size, threads } = layout;
+    if (!Number.isInteger(size) || size < 1 || !Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(`a pool needs at least one worker and one thread, got ${size} and ${threads}`);
     }
     const started = await Promise.allSettled(
-      threads.map((_, i) =>
+      Array.from({ length: size }, (_, i) =>
         WorkerClient.start<DetectorRequest, DetectorAnswer>(
           __dirname,
           'detector-worker',
@@ -39,7 +49,17 @@ export class DetectorPool {
       await Promise.all(workers.map((w) => w.close()));
       throw failed.reason;
     }
-    return new DetectorPool(workers, threads);
+    return new DetectorPool(workers, layout);
+  }
+
+  /** ORT threads of each worker's session. */
+  get share(): number {
+    return Math.max(1, Math.floor(this.layout.threads / this.layout.workers));
+  }
+
+  /** Whether the first worker holds a wide session for lone frames. */
+  get hasWide(): boolean {
+    return this.layout.threads > this.share;
   }
 
   get size(): number {
@@ -57,14 +77,16 @@ export class DetectorPool {
       await worker.call({
         type: 'load',
         model,
-        sessionOptions: { ...sessionOptions, intraOpNumThreads: this.threads[i] },
+        sessionOptions: { ...sessionOptions, intraOpNumThreads: this.share },
+        wideOptions: i === 0 && this.hasWide ? { ...sessionOptions, intraOpNumThreads: this.layout.threads } : null,
       });
     }
   }
 
   /**
-   * Runs one frame. The image is copied (a fraction of a millisecond at model size) and the copy handed over, so the
-   * caller may reuse its buffer at once.
+   * Runs one frame. `alone` says no other frame is being processed (decoded or detected) now, so the wide session
+   * may have every core; the pool cannot tell by itself, because another frame may be decoding. The image is copied
+   * (a fraction of a millisecond at model size) and the copy handed over, so the caller may reuse its buffer at once.
    */
   async detect(
     model: string,
@@ -72,11 +94,13 @@ export class DetectorPool {
     lb: Letterbox,
     scoreThreshold: number,
     iouThreshold: number,
+    alone = false,
   ): Promise<DetectorOutput> {
-    const worker = this.pick();
+    const wide = alone && this.hasWide && this.workers.every((w) => w.load === 0) && !this.workers[0].problem;
+    const worker = wide ? this.workers[0] : this.pick();
     const data = new Uint8Array(image.data.subarray(0, image.width * image.height * 3));
     const copy = { data, width: image.width, height: image.height };
-    const output = await worker.call({ type: 'detect', model, image: copy, lb, scoreThreshold, iouThreshold }, [
+    const output = await worker.call({ type: 'detect', model, image: copy, lb, scoreThreshold, iouThreshold, wide }, [
       data.buffer,
     ]);
     if (!output) throw new Error('detector worker returned no result');

@@ -4,8 +4,23 @@ import { type RgbImage } from '../ocr/image';
 import { type DetectorModel, type DetectorOutput } from './detector-engine';
 
 export type DetectorRequest =
-  | { type: 'load'; model: DetectorModel; sessionOptions: InferenceSession.SessionOptions }
-  | { type: 'detect'; model: string; image: RgbImage; lb: Letterbox; scoreThreshold: number; iouThreshold: number }
+  | {
+      type: 'load';
+      model: DetectorModel;
+      sessionOptions: InferenceSession.SessionOptions;
+      /** Options of a second session that runs frames alone on more threads, or null. */
+      wideOptions: InferenceSession.SessionOptions | null;
+    }
+  | {
+      type: 'detect';
+      model: string;
+      image: RgbImage;
+      lb: Letterbox;
+      scoreThreshold: number;
+      iouThreshold: number;
+      /** Run on the wide session (loaded only in some workers). */
+      wide: boolean;
+    }
   | { type: 'release' };
 
 export type DetectorAnswer = DetectorOutput;

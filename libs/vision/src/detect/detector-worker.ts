@@ -3,11 +3,13 @@
  * onnxruntime-node's blocking `session.run` never stalls the server's event loop, and two workers run two frames
  * at once on two cores.
  */
+import { type InferenceSession } from 'onnxruntime-node';
 import { serveRequests } from '../worker/worker-serve';
-import { DetectorEngine } from './detector-engine';
+import { DetectorEngine, type DetectorModel } from './detector-engine';
 import { type DetectorAnswer, type DetectorRequest } from './detector-worker-protocol';
 
 interface State {
+  /** By model id, and by `<id>:wide` for a wide session. */
   engines: Map<string, DetectorEngine>;
   /** Runs not finished yet: release waits for them instead of freeing a session under a run. */
   running: Set<Promise<unknown>>;
@@ -18,18 +20,12 @@ serveRequests<State, DetectorRequest, DetectorAnswer>(
   async (state, req) => {
     switch (req.type) {
       case 'load': {
-        const engine = await DetectorEngine.load(req.model, req.sessionOptions);
-        try {
-          await engine.warmup();
-        } catch (e) {
-          await engine.release();
-          throw e;
-        }
-        state.engines.set(req.model.id, engine);
+        state.engines.set(req.model.id, await loadWarm(req.model, req.sessionOptions));
+        if (req.wideOptions) state.engines.set(`${req.model.id}:wide`, await loadWarm(req.model, req.wideOptions));
         return;
       }
       case 'detect': {
-        const engine = state.engines.get(req.model);
+        const engine = (req.wide ? state.engines.get(`${req.model}:wide`) : null) ?? state.engines.get(req.model);
         if (!engine) throw new Error(`model ${req.model} is not loaded in this worker`);
         const run = engine.detect(req.image, req.lb, req.scoreThreshold, req.iouThreshold);
         state.running.add(run);
@@ -47,3 +43,14 @@ serveRequests<State, DetectorRequest, DetectorAnswer>(
     }
   },
 );
+
+async function loadWarm(model: DetectorModel, options: InferenceSession.SessionOptions): Promise<DetectorEngine> {
+  const engine = await DetectorEngine.load(model, options);
+  try {
+    await engine.warmup();
+  } catch (e) {
+    await engine.release();
+    throw e;
+  }
+  return engine;
+}

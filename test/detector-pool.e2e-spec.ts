@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import sharp from 'sharp';
+import {
+  DetectorEngine,
+  DetectorPool,
+  letterbox,
+  type DetectorModel,
+  type Letterbox,
+  type RgbImage,
+} from '@forgesyte/vision';
+import { MEDIA_DIR, MODELS_DIR } from './support/app';
+
+const MODEL: DetectorModel = {
+  id: 'yolox_nano_coco_416',
+  family: 'yolox',
+  path: join(MODELS_DIR, 'yolox_nano_coco_416.onnx'),
+  input: { width: 416, height: 416 },
+  classes: 80,
+};
+const SESSION = { interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' } as const;
+const PERSON = 0;
+const BUS = 5;
+
+/** bus.jpg scaled into the YOLOX input, as the pipelines hand it over. */
+async function busFrame(): Promise<{ image: RgbImage; lb: Letterbox }> {
+  const meta = await sharp(join(MEDIA_DIR, 'bus.jpg')).metadata();
+  const lb = letterbox(meta.width, meta.height, 416, 416, 'top-left');
+  const { data, info } = await sharp(join(MEDIA_DIR, 'bus.jpg'))
+    .resize(lb.width, lb.height, { fit: 'fill' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { image: { data, width: info.width, height: info.height }, lb };
+}
+
+describe('DetectorPool: detection on worker threads', () => {
+  let pool: DetectorPool;
+  let frame: { image: RgbImage; lb: Letterbox };
+
+  beforeAll(async () => {
+    frame = await busFrame();
+    pool = await DetectorPool.start({ workers: 2, threads: 2 });
+    await pool.load(MODEL, SESSION);
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it('shares the threads out: one-thread sessions in each worker, a two-thread one for lone frames', () => {
+    expect(pool.size).toBe(2);
+    expect(pool.share).toBe(1);
+    expect(pool.hasWide).toBe(true);
+  });
+
+  it('finds what the same model finds on the calling thread, alone or side by side', async () => {
+    const engine = await DetectorEngine.load(MODEL, { ...SESSION, intraOpNumThreads: 1 });
+    const local = await engine.detect(frame.image, frame.lb, 0.3, 0.45);
+    await engine.release();
+    const classes = local.candidates.map((c) => c.classId);
+    expect(classes.filter((c) => c === PERSON).length).toBeGreaterThanOrEqual(3);
+    expect(classes).toContain(BUS);
+
+    const alone = await pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45, true);
+    const together = await Promise.all([
+      pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45),
+      pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45),
+    ]);
+    for (const out of [alone, ...together]) {
+      expect(out.candidates).toHaveLength(local.candidates.length);
+      out.candidates.forEach((c, i) => {
+        const l = local.candidates[i];
+        expect(c.classId).toBe(l.classId);
+        expect(c.score).toBeCloseTo(l.score, 3);
+        expect(c.x1).toBeCloseTo(l.x1, 1);
+        expect(c.y2).toBeCloseTo(l.y2, 1);
+      });
+      expect(out.inference_ms).toBeGreaterThan(0);
+    }
+  });
+
+  it('leaves the event loop free while a frame infers', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const out = await pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45);
+    clearInterval(timer);
+    // In-thread, session.run holds the loop for the whole inference and no timer fires until it returns.
+    expect(out.inference_ms).toBeGreaterThan(1);
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('hands over a copy: the caller may reuse its buffer while the frame runs', async () => {
+    const data = Buffer.from(frame.image.data);
+    const running = pool.detect(MODEL.id, { ...frame.image, data }, frame.lb, 0.3, 0.45);
+    data.fill(0);
+    const out = await running;
+    expect(out.candidates.some((c) => c.classId === BUS)).toBe(true);
+  });
+
+  it('refuses a model it has not loaded and an image smaller than its layout, and keeps serving', async () => {
+    await expect(pool.detect('nope', frame.image, frame.lb, 0.3, 0.45)).rejects.toThrow(/nope is not loaded/);
+    const small = { data: new Uint8Array(30), width: 10, height: 1 };
+    await expect(pool.detect(MODEL.id, small, frame.lb, 0.3, 0.45)).rejects.toThrow(RangeError);
+    const out = await pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45);
+    expect(out.candidates.length).toBeGreaterThan(0);
+    expect(pool.problem).toBeNull();
+  });
+
+  it('fails a load whose labels do not fit the model output', async () => {
+    await expect(pool.load({ ...MODEL, id: 'three_labels', classes: 3 }, SESSION)).rejects.toThrow(
+      /does not fit 3 labels/,
+    );
+  });
+});
+
+describe('DetectorPool shutdown', () => {
+  it('finishes the frames in flight before releasing, then refuses new ones', async () => {
+    const frame = await busFrame();
+    const pool = await DetectorPool.start({ workers: 1, threads: 1 });
+    await pool.load(MODEL, SESSION);
+    expect(pool.hasWide).toBe(false);
+    const running = pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45);
+    const closed = pool.close();
+    const out = await running;
+    await closed;
+    expect(out.candidates.some((c) => c.classId === BUS)).toBe(true);
+    expect(pool.problem).toMatch(/released/);
+    await expect(pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45)).rejects.toThrow(
+      /released|no detector worker/,
+    );
+  });
+
+  it('rejects a layout without workers or threads', async () => {
+    await expect(DetectorPool.start({ workers: 0, threads: 2 })).rejects.toThrow(RangeError);
+    await expect(DetectorPool.start({ workers: 2, threads: 0 })).rejects.toThrow(RangeError);
+  });
+});
