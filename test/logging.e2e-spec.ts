@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MODELS_DIR } from './support/app';
+import { MODELS_DIR, waitFor } from './support/app';
 import { spawnServer, type ServerProcess } from './support/process';
 
 interface LogLine {
@@ -24,6 +24,9 @@ describe('logs of the running server', () => {
   it('writes one JSON object per line, with the request id on HTTP logs', async () => {
     const server: ServerProcess = await spawnServer({ ...base(), LOG_LEVEL: 'info' });
     try {
+      // /health answers 503 until the models are loaded (in worker threads, which takes a moment): wait for that,
+      // so the logged request below is a 200.
+      await waitFor(async () => ((await fetch(`${server.url}/health/ready`)).ok ? true : undefined));
       const res = await fetch(`${server.url}/health`, { headers: { 'x-request-id': 'log-test-42' } });
       expect(res.headers.get('x-request-id')).toBe('log-test-42');
       await new Promise((r) => setTimeout(r, 300));
