@@ -79,6 +79,23 @@ describe('DetectorPool: detection on worker threads', () => {
     }
   });
 
+  it('keeps two frames apart when they reach one engine before either runs', async () => {
+    const engine = await DetectorEngine.load(MODEL, { ...SESSION, intraOpNumThreads: 1 });
+    const grey = {
+      data: new Uint8Array(frame.image.data.length).fill(114),
+      width: frame.image.width,
+      height: frame.image.height,
+    };
+    // Both fills happen before either run starts (onnxruntime-node defers the run to setImmediate).
+    const [bus, blank] = await Promise.all([
+      engine.detect(frame.image, frame.lb, 0.3, 0.45),
+      engine.detect(grey, frame.lb, 0.3, 0.45),
+    ]);
+    await engine.release();
+    expect(bus.candidates.some((c) => c.classId === BUS)).toBe(true);
+    expect(blank.candidates).toEqual([]);
+  });
+
   it('leaves the event loop free while a frame infers', async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);

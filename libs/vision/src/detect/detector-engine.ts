@@ -33,20 +33,19 @@ const FORMAT: Record<DetectorFamily, TensorFormat> = { yolox: YOLOX_FORMAT, ultr
 
 /**
  * One object-detection model on the calling thread: its ONNX Runtime session (created once), tensor filling, output
- * decoding and NMS. Runs one frame at a time (onnxruntime-node's run blocks its thread anyway), so one input buffer
- * serves every frame and steady state allocates no tensors.
+ * decoding and NMS. Input buffers are pooled: onnxruntime-node starts a run on a later turn of the event loop
+ * (setImmediate), so a second frame that arrives in between must not fill the buffer the first one is about to read;
+ * steady state still allocates no tensors.
  */
 export class DetectorEngine {
-  private readonly buffer: Float32Array;
+  private readonly buffers: Float32Array[] = [];
   private readonly dims: number[];
 
   private constructor(
     readonly model: DetectorModel,
     private readonly session: InferenceSession,
   ) {
-    const { width, height } = model.input;
-    this.buffer = new Float32Array(3 * width * height);
-    this.dims = [1, 3, height, width];
+    this.dims = [1, 3, model.input.height, model.input.width];
   }
 
   static async load(model: DetectorModel, options: InferenceSession.SessionOptions): Promise<DetectorEngine> {
@@ -66,12 +65,19 @@ export class DetectorEngine {
   /** `image` must already be scaled to `lb.width` x `lb.height`. */
   async detect(image: RgbImage, lb: Letterbox, scoreThreshold: number, iouThreshold: number): Promise<DetectorOutput> {
     const t0 = performance.now();
-    fillTensor(image.data, lb, FORMAT[this.model.family], this.buffer);
-    const t1 = performance.now();
-    const outputs = await this.session.run({
-      [this.session.inputNames[0]]: new Tensor('float32', this.buffer, this.dims),
-    });
-    const output = outputs[this.session.outputNames[0]];
+    const buffer = this.buffers.pop() ?? new Float32Array(3 * this.model.input.width * this.model.input.height);
+    let output: Tensor;
+    let t1: number;
+    try {
+      fillTensor(image.data, lb, FORMAT[this.model.family], buffer);
+      t1 = performance.now();
+      const outputs = await this.session.run({
+        [this.session.inputNames[0]]: new Tensor('float32', buffer, this.dims),
+      });
+      output = outputs[this.session.outputNames[0]];
+    } finally {
+      this.buffers.push(buffer);
+    }
     const t2 = performance.now();
     try {
       const candidates = nms(this.decode(output, scoreThreshold), iouThreshold);
