@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobListResponse, JobResultsResponse, JobStatusResponse } from '@forgesyte/contracts';
 import { JobsService } from '../apps/server/src/jobs/jobs.service';
@@ -194,6 +194,20 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
     const removed = await call(`${url}/video/jobs/${id}`, { method: 'DELETE' });
     expect(removed.status).toBe(204);
     expect((await call(`${url}/video/status/${id}`)).status).toBe(404);
+  });
+
+  it("removes an upload no job owns once it is an hour old, and never a job's own", async () => {
+    if (!store) return;
+    const orphan = join(store.dataDir, 'uploads', 'left-by-a-crash');
+    writeFileSync(orphan, 'an upload whose job was never inserted');
+    const owned = uploads().filter((name) => name !== 'left-by-a-crash');
+    expect(owned.length).toBeGreaterThan(0);
+    const jobs = app.app.get(JobsService);
+    await jobs.sweep();
+    expect(existsSync(orphan)).toBe(true);
+    await jobs.sweep(Date.now() + 2 * 3_600_000);
+    expect(existsSync(orphan)).toBe(false);
+    expect(uploads().sort()).toEqual(owned.sort());
   });
 
   it('removes finished jobs past JOBS_RETENTION_HOURS with their files and results', async () => {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { diskStorage } from 'multer';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { JobsCoreModule } from './jobs-core.module';
 import { JobsController } from './jobs.controller';
+import { uploadsDir } from './jobs.service';
 
 /** Video jobs over HTTP; uploads stream to DATA_DIR/uploads under the future job id. */
 @Module({
@@ -15,7 +15,7 @@ import { JobsController } from './jobs.controller';
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
-        const destination = join(resolve(config.DATA_DIR), 'uploads');
+        const destination = uploadsDir(config);
         mkdirSync(destination, { recursive: true });
         return {
           storage: diskStorage({ destination, filename: (_req, _file, done) => done(null, randomUUID()) }),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import type { JobStatus } from '@forgesyte/contracts';
 import { DatabaseService } from '../database/database.service';
 import { JobEntity, JobResultEntity } from './job.entity';
@@ -154,6 +154,14 @@ export class JobsRepository {
       [now, id],
     );
     return affected > 0;
+  }
+
+  /** Which of these upload paths a job still owns. */
+  async ownedFiles(paths: string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const ds = await this.source();
+    const rows = await ds.getRepository(JobEntity).find({ where: { filePath: In(paths) }, select: { filePath: true } });
+    return new Set(rows.map((r) => r.filePath));
   }
 
   async remove(ids: string[]): Promise<void> {

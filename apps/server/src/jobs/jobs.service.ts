@@ -1,4 +1,5 @@
-import { access, open, rm } from 'node:fs/promises';
+import { access, open, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   HttpStatus,
   Injectable,
@@ -31,6 +32,7 @@ export interface SubmittedUpload {
 
 const HOUR_MS = 3_600_000;
 const RETENTION_BATCH = 100;
+const ORPHAN_AGE_MS = HOUR_MS;
 
 /** Job lifecycle as the API sees it; the worker does the processing. */
 @Injectable()
@@ -163,7 +165,27 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       if (expired.length < RETENTION_BATCH) break;
     }
     if (removed > 0) this.logger.log({ event: 'jobs_expired', count: removed });
+    await this.sweepOrphanUploads(now);
     return removed;
+  }
+
+  /**
+   * Removes uploads no job owns: a crash between the upload's write and the job's insert leaves one behind. Only
+   * files untouched for ORPHAN_AGE_MS go, so an upload still arriving (its job not inserted yet) is never taken.
+   */
+  private async sweepOrphanUploads(now: number): Promise<void> {
+    const dir = uploadsDir(this.config);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const old: string[] = [];
+    for (const name of names) {
+      const path = join(dir, name);
+      const info = await stat(path).catch(() => null);
+      if (info?.isFile() && now - info.mtimeMs >= ORPHAN_AGE_MS) old.push(path);
+    }
+    const owned = await this.repository.ownedFiles(old);
+    const orphans = old.filter((path) => !owned.has(path));
+    await Promise.all(orphans.map((path) => rm(path, { force: true })));
+    if (orphans.length > 0) this.logger.warn({ event: 'orphan_uploads_removed', count: orphans.length });
   }
 
   onApplicationBootstrap(): void {
@@ -187,6 +209,11 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   onApplicationShutdown(): void {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
   }
+}
+
+/** Where uploads stream to, under their future job id (multer's destination, and what the orphan sweep reads). */
+export function uploadsDir(config: Pick<AppConfig, 'DATA_DIR'>): string {
+  return join(resolve(config.DATA_DIR), 'uploads');
 }
 
 function iso(ms: number | null): string | null {
