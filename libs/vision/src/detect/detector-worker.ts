@@ -30,7 +30,7 @@ serveRequests<State, DetectorRequest, DetectorAnswer>(
         const run = engine.detect(req.image, req.lb, req.scoreThreshold, req.iouThreshold);
         state.running.add(run);
         try {
-          return { result: await run };
+          return await run;
         } finally {
           state.running.delete(run);
         }

@@ -1,19 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { failureReply, type NumberedRequest, type WorkerReply } from './worker-protocol';
 
-export interface Answer<R> {
-  result?: R;
-  /** Buffers handed to the parent instead of copied. */
-  transfer?: ArrayBuffer[];
-}
-
 /**
  * The worker's side of `WorkerClient`: builds its state from `workerData`, says ready (or why not) as request 0,
  * then answers each request with `handle`. A request that throws is answered with the error; the thread lives on.
  */
 export function serveRequests<S, Q extends { type: string }, R>(
   init: (data: unknown) => Promise<S>,
-  handle: (state: S, req: Q) => Promise<Answer<R> | void>,
+  handle: (state: S, req: Q) => Promise<R | void>,
 ): void {
   const port = parentPort;
   if (!port) throw new Error('serveRequests must run in a worker thread');
@@ -21,11 +15,7 @@ export function serveRequests<S, Q extends { type: string }, R>(
     (state) => {
       port.on('message', (req: NumberedRequest<Q>) => {
         void handle(state, req).then(
-          (answer) =>
-            port.postMessage(
-              { id: req.id, ok: true, result: answer?.result } satisfies WorkerReply<R>,
-              answer?.transfer ?? [],
-            ),
+          (result) => port.postMessage({ id: req.id, ok: true, result: result ?? undefined } satisfies WorkerReply<R>),
           (e: unknown) => port.postMessage(failureReply(req.id, e)),
         );
       });
