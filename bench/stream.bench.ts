@@ -14,13 +14,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { StreamServerMessage } from '@forgesyte/contracts';
 import { openStream } from '../examples/stream-client';
+import { freePort } from '../test/support/free-port';
 
 const ROOT = resolve(__dirname, '..');
 const MEDIA = resolve(ROOT, '..', 'shared', 'media');
@@ -57,18 +57,6 @@ function parseArgs(argv: string[]): Args {
     i++;
   }
   return args;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => res(port));
-    });
-  });
 }
 
 function rssMb(pid: number): number {
