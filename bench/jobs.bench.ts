@@ -19,12 +19,13 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { JobStatusResponse } from '@forgesyte/contracts';
-import { createApp } from '../apps/server/src/app.factory';
-import { buildConfig } from '../apps/server/src/config/config';
-import { resolveFfmpeg } from '../apps/server/src/jobs/ffmpeg-path';
-import { decodeRgbFrames } from '../apps/server/src/jobs/video-decoder';
-import { fitInside, probeVideo } from '../apps/server/src/jobs/video-probe';
-import { PipelineService } from '../apps/server/src/pipeline/pipeline.service';
+import { firstInputName } from '@forgesyte/vision';
+import { createApp } from '@forgesyte/server/app.factory';
+import { buildConfig } from '@forgesyte/server/config/config';
+import { resolveFfmpeg } from '@forgesyte/server/jobs/ffmpeg-path';
+import { decodeRgbFrames } from '@forgesyte/server/jobs/video-decoder';
+import { fitInside, probeVideo } from '@forgesyte/server/jobs/video-probe';
+import { PipelineService } from '@forgesyte/server/pipeline/pipeline.service';
 
 const ROOT = resolve(__dirname, '..');
 const CLIP = resolve(ROOT, '..', 'shared', 'media', 'one-by-one-person-detection.mp4');
@@ -89,7 +90,8 @@ async function main(): Promise<void> {
     const lane = async () => {
       while (next < decoded.length) {
         const i = next++;
-        await pipeline.runOnRaw(PIPELINE, i, { data: decoded[i], ...size }, { priority: 'job', originalSize });
+        const data = decoded[i];
+        if (data) await pipeline.runOnRaw(PIPELINE, i, { data, ...size }, { priority: 'job', originalSize });
       }
     };
     await Promise.all([lane(), lane()]);
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
       });
       const { width, height } = modelInfo.input_size;
       const tensor = new Tensor('float32', new Float32Array(3 * width * height).fill(0.5), [1, 3, height, width]);
-      const feeds = { [session.inputNames[0]]: tensor };
+      const feeds = { [firstInputName(session)]: tensor };
       for (let i = 0; i < 10; i++) await session.run(feeds);
       const t2 = performance.now();
       for (let i = 0; i < RAW_FRAMES; i++) await session.run(feeds);

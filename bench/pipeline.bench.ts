@@ -7,174 +7,237 @@
  * a prepared tensor: the floor on this machine.
  *
  *   BENCH_ITERATIONS  runs per row (default 200 for fast models, fewer for slow ones)
- *   BENCH_PIPELINES   comma-separated pipeline ids (default yolo,yolo11n,yolov8n,ocr)
+ *   BENCH_PIPELINES   comma-separated pipeline ids (default yolo,yolo_track,yolo11n,yolov8n,ocr; empty: decode stage only)
+ *   BENCH_DECODERS    comma-separated decoder chains to compare, each "a+b" tried in order
+ *                     (default libjpeg-turbo+libvips,libvips: today's chain and libvips alone)
+ *   BENCH_OCR_VARIANTS  JSON array of OCR engine settings to compare on the street-signs photo, taking turns
+ *                     (see bench/support/ocr-variants.ts; unset: skipped)
  *   MODELS_DIR, ORT_INTRA_OP_THREADS as for the server.
+ *
+ * First, the decode stage alone (JPEG bytes to the YOLOX-Nano input tensor: header, decode, resize, tensor fill)
+ * for each decoder chain (a chain whose first decoder hands frames to the detector worker is timed doing what the
+ * worker does: a full-size TurboJPEG decode and the fused resize and fill, on this thread), the chains taking turns
+ * frame by frame so that a load change on a shared machine hits them alike; then the pipelines. With `yolo` among
+ * them, also the 640x480 frame against the same picture at the pipeline's frame_size (416x312, what the dashboard
+ * sends), through the whole pipeline, the two taking turns.
  */
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { type PipelineResult } from '@forgesyte/contracts';
-import { DetectorPool, OcrEngine } from '@forgesyte/vision';
-import { Detector } from '../apps/server/src/pipeline/detector';
-import { loadManifest } from '../apps/server/src/pipeline/model-manifest';
-import { CompiledPipeline, ocrKey, type FrameInput } from '../apps/server/src/pipeline/pipeline-graph';
+import { decodeJpegTurboSync, fillTensor, fillTensorResized, letterbox, YOLOX_FORMAT } from '@forgesyte/vision';
+import {
+  decodedInWorker,
+  decodeImage,
+  DECODERS,
+  probeImage,
+  sharpDecoder,
+  turboJpegDecoder,
+} from '@forgesyte/server/pipeline/image-decoder';
+import { type CompiledPipeline, type FrameInput } from '@forgesyte/server/pipeline/pipeline-graph';
+import {
+  benchImages,
+  loadAverage,
+  loadPipeline,
+  machine,
+  manifest,
+  stats,
+  type RawRunner,
+} from './support/bench-pipeline';
+import { ocrVariants, ocrVariantStage } from './support/ocr-variants';
+import { frameRunner, trackingCost } from './support/tracking-cost';
 
-const ROOT = resolve(__dirname, '..');
-const MEDIA = resolve(ROOT, '..', 'shared', 'media');
-const MODELS_DIR = resolve(process.env.MODELS_DIR ?? join(ROOT, 'var', 'models'));
-const THREADS = Number(process.env.ORT_INTRA_OP_THREADS ?? cpus().length);
-const PIPELINES = (process.env.BENCH_PIPELINES ?? 'yolo,yolo11n,yolov8n,ocr').split(',');
-const SESSION: InferenceSession.SessionOptions = {
-  intraOpNumThreads: THREADS,
-  interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-  executionMode: 'sequential',
-};
+const PIPELINES = (process.env.BENCH_PIPELINES ?? 'yolo,yolo_track,yolo11n,yolov8n,ocr').split(',').filter(Boolean);
+const DECODER_CHAINS = (process.env.BENCH_DECODERS ?? 'libjpeg-turbo+libvips,libvips').split(',');
+const ALL_DECODERS = [turboJpegDecoder, sharpDecoder];
+
+/** Makes the pipelines decode with `chain` ("libjpeg-turbo+libvips"): DECODERS is the list they read. */
+function useDecoders(chain: string): void {
+  const list = chain.split('+').map((name) => {
+    const found = ALL_DECODERS.find((d) => d.name === name);
+    if (!found) throw new Error(`unknown decoder ${name}; known: ${ALL_DECODERS.map((d) => d.name).join(', ')}`);
+    return found;
+  });
+  DECODERS.splice(0, DECODERS.length, ...list);
+}
 
 function iterations(pipelineId: string): number {
   if (process.env.BENCH_ITERATIONS) return Number(process.env.BENCH_ITERATIONS);
   return pipelineId === 'yolov8n' ? 40 : pipelineId.includes('ocr') ? 10 : 200;
 }
 
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i];
-}
-
-function stats(values: number[]): { median: number; p99: number } {
-  const s = [...values].sort((a, b) => a - b);
-  return { median: quantile(s, 0.5), p99: quantile(s, 0.99) };
-}
-
-/** session.run alone on a tensor prepared once: what no pre/post-processing could beat. */
-interface RawRunner {
-  run(): Promise<number>;
-  release(): Promise<void>;
-}
-
-async function rawRunner(path: string, input: { width: number; height: number }): Promise<RawRunner> {
-  const session = await InferenceSession.create(path, SESSION);
-  const tensor = new Tensor('float32', new Float32Array(3 * input.width * input.height).fill(0.5), [
-    1,
-    3,
-    input.height,
-    input.width,
-  ]);
-  const feeds = { [session.inputNames[0]]: tensor };
-  for (let i = 0; i < 10; i++) await session.run(feeds);
-  return {
-    async run() {
-      const t0 = performance.now();
-      await session.run(feeds);
-      return performance.now() - t0;
-    },
-    release: () => session.release(),
-  };
-}
-
-async function images(): Promise<[string, FrameInput][]> {
-  // The size and quality a browser sends from a 4:3 webcam capture.
-  const vga = await sharp(join(MEDIA, 'dog_bicycle_truck.jpg')).resize(640, 480).jpeg({ quality: 80 }).toBuffer();
-  const encoded = (bytes: Buffer): FrameInput => ({ kind: 'encoded', bytes });
-  return [
-    ['640x480.jpg', encoded(vga)],
-    ['bus.jpg 810x1080', encoded(readFileSync(join(MEDIA, 'bus.jpg')))],
-    ['zidane.jpg 1280x720', encoded(readFileSync(join(MEDIA, 'zidane.jpg')))],
-    ['street_signs 692x1024', encoded(readFileSync(join(MEDIA, 'street_signs_text.jpg')))],
-  ];
-}
-
 async function main(): Promise<void> {
-  const manifest = loadManifest(join(ROOT, 'models', 'manifest.json'));
-  const inputs = await images();
+  const m = manifest();
+  const inputs = await benchImages();
   console.log(
-    `pipeline benchmark: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ` +
-      `ORT intra-op threads ${THREADS}, sharp concurrency ${sharp.concurrency()}`,
+    `pipeline benchmark: ${machine()}, sharp concurrency ${sharp.concurrency()}, ` +
+      `load average ${loadAverage()} at ${new Date().toISOString()}`,
   );
-  const header = ['pipeline', 'image', 'n', 'decode', 'inference', 'postproc', 'total', 'raw run', 'ratio'];
+  await decodeStage(inputs);
+  trackingStage();
+  const variants = ocrVariants();
+  const signs = inputs.find(([name]) => name.startsWith('street_signs'));
+  if (variants.length > 0 && signs) await ocrVariantStage(m, variants, signs[0], signs[1], iterations('ocr'));
+  const header = [
+    'pipeline',
+    'image',
+    'decoders',
+    'n',
+    'decode',
+    'inference',
+    'postproc',
+    'total',
+    'raw run',
+    'ratio',
+    'decode / raw',
+  ];
   const rows: string[][] = [];
   for (const id of PIPELINES) {
-    const spec = manifest.pipelines.get(id);
-    if (!spec) throw new Error(`unknown pipeline ${id}`);
-    const detectors = new Map<string, Detector>();
-    const ocr = new Map<string, OcrEngine>();
-    const raw: RawRunner[] = [];
-    // One worker with every ORT thread: one frame at a time, as the ratio compares it with one bare run.
-    const pool = await DetectorPool.start({ workers: 1, threads: THREADS });
-    for (const node of spec.nodes) {
-      if (node.kind === 'detect') {
-        const entry = manifest.models.get(node.model)!;
-        const path = join(MODELS_DIR, entry.file);
-        const detector = await Detector.load(
-          {
-            id: entry.id,
-            family: entry.family as 'yolox' | 'ultralytics',
-            path,
-            input: entry.input!,
-            labels: manifest.labels.get(entry.id)!,
-          },
-          pool,
-          SESSION,
-        );
-        detectors.set(entry.id, detector);
-        raw.push(await rawRunner(path, entry.input!));
-      } else if (node.kind === 'ocr') {
-        const det = manifest.models.get(node.det_model)!;
-        const rec = manifest.models.get(node.rec_model)!;
-        const engine = await OcrEngine.load(
-          join(MODELS_DIR, det.file),
-          join(MODELS_DIR, rec.file),
-          join(MODELS_DIR, rec.dictionary!.file),
-          SESSION,
-        );
-        await engine.warmup();
-        ocr.set(ocrKey(det.id, rec.id), engine);
-      }
-    }
-    const pipeline = new CompiledPipeline(spec, detectors, ocr, { maxPixels: 40_000_000 });
+    const loaded = await loadPipeline(m, id);
+    if (id === 'yolo') await frameSizeStage(loaded.pipeline, inputs);
     for (const [name, input] of inputs) {
       if (name.startsWith('street_signs') !== id.includes('ocr') && !name.startsWith('640x480')) continue;
-      const n = iterations(id);
-      for (let i = 0; i < Math.min(10, n); i++) await pipeline.run(input);
-      const results: PipelineResult[] = [];
-      const floors: number[] = [];
-      // Raw runs first, then pipeline runs: interleaved, the two sessions' ORT thread pools spin
-      // after each run and slow each other down (measured 25 -> 37 ms a run), which inflated the
-      // floor and flattered the ratio. Run it on a quiet machine.
-      for (let i = 0; i < n; i++) {
-        let floorMs = 0;
-        for (const r of raw) floorMs += await r.run();
-        floors.push(floorMs);
+      for (const chain of DECODER_CHAINS) {
+        useDecoders(chain);
+        const row = await measure(id, name, chain, loaded.pipeline, input, loaded.raw);
+        rows.push(row);
+        console.log(row.join(' | '));
       }
-      for (let i = 0; i < n; i++) results.push(await pipeline.run(input));
-      const floor = raw.length > 0 ? stats(floors).median : 0;
-      const col = (k: keyof PipelineResult['timings_ms']) => stats(results.map((r) => r.timings_ms[k]));
-      const cells = (['decode', 'inference', 'postprocess', 'total'] as const).map((k) => {
-        const s = col(k);
-        return `${s.median.toFixed(2)} / ${s.p99.toFixed(2)}`;
-      });
-      const total = col('total').median;
-      rows.push([
-        id,
-        name,
-        String(n),
-        ...cells,
-        floor > 0 ? floor.toFixed(2) : '-',
-        floor > 0 ? (total / floor).toFixed(2) : '-',
-      ]);
-      console.log(rows[rows.length - 1].join(' | '));
     }
-    await pool.close();
-    for (const o of ocr.values()) await o.release();
-    for (const r of raw) await r.release();
+    await loaded.close();
   }
-  console.log('\nms, median / p99 per column; ratio = total median / raw session.run median\n');
+  console.log(
+    `\nms, median / p99 per column; ratio = total median / raw session.run median; decode / raw likewise; ` +
+      `load average ${loadAverage()} at the end\n`,
+  );
   console.log(`| ${header.join(' | ')} |`);
   console.log(`| ${header.map(() => '---').join(' | ')} |`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
+/** Decode stage per chain, chains interleaved; prints median / p99 and each chain's median over the first's. */
+async function decodeStage(inputs: [string, FrameInput][]): Promise<void> {
+  const n = Number(process.env.BENCH_ITERATIONS ?? 300);
+  const tensor = new Float32Array(3 * 416 * 416);
+  const scratch = Buffer.alloc(1280 * 1080 * 3);
+  const limits = { maxPixels: 40_000_000 };
+  console.log(`\ndecode stage, JPEG bytes to the 416x416 YOLOX input, ${n} runs per chain, chains taking turns\n`);
+  console.log(
+    `| image | ${DECODER_CHAINS.map((c) => `${c} median / p99`).join(' | ')} | ratio to ${DECODER_CHAINS[0]} |`,
+  );
+  console.log(`| --- | ${DECODER_CHAINS.map(() => '---').join(' | ')} | --- |`);
+  for (const [name, input] of inputs) {
+    if (input.kind !== 'encoded') continue;
+    const runs = DECODER_CHAINS.map((chain) => ({ chain, times: [] as number[] }));
+    for (let i = 0; i < n + 10; i++) {
+      for (const { chain, times } of runs) {
+        useDecoders(chain);
+        const t0 = performance.now();
+        const source = await probeImage(input.bytes, limits);
+        const lb = letterbox(source.width, source.height, 416, 416, 'top-left');
+        if (decodedInWorker(input.bytes, source.orientation)) {
+          // What the detector worker does with the bytes (here on this thread, without the hand-over).
+          fillTensorResized(decodeJpegTurboSync(input.bytes, scratch), lb, YOLOX_FORMAT, tensor);
+        } else {
+          const image = await decodeImage(input.bytes, lb, source.orientation, limits);
+          fillTensor(image.data, lb, YOLOX_FORMAT, tensor);
+        }
+        if (i >= 10) times.push(performance.now() - t0);
+      }
+    }
+    const s = runs.map((run) => stats(run.times));
+    const cells = s.map((v) => `${v.median.toFixed(2)} / ${v.p99.toFixed(2)}`);
+    const baseline = s[0]?.median ?? NaN;
+    console.log(`| ${name} | ${cells.join(' | ')} | ${s.map((v) => (v.median / baseline).toFixed(2)).join(' / ')} |`);
+  }
+  console.log('');
+}
+
+/**
+ * The `yolo` pipeline (today's decoder chain) on the 640x480 frame and on the same picture at frame_size, frames
+ * taking turns: decode and total median / p99, and the smaller frame's medians over the larger's.
+ */
+async function frameSizeStage(pipeline: CompiledPipeline, inputs: [string, FrameInput][]): Promise<void> {
+  const n = iterations('yolo');
+  useDecoders(DECODER_CHAINS[0]!);
+  const frames = inputs.filter(([name]) => name.startsWith('640x480') || name.startsWith('416x312'));
+  const runs = frames.map(([name, input]) => ({ name, input, results: [] as PipelineResult[] }));
+  for (let i = 0; i < n + 10; i++) {
+    for (const run of runs) {
+      const result = await pipeline.runFrame(run.input);
+      if (i >= 10) run.results.push(result);
+    }
+  }
+  console.log(
+    `\nyolo, frame sizes taking turns, ${DECODER_CHAINS[0]}, ${n} runs each, load average ${loadAverage()}\n`,
+  );
+  console.log('| frame | decode median / p99 | total median / p99 |');
+  console.log('| --- | --- | --- |');
+  const medians = runs.map(({ name, results }) => {
+    const decode = stats(results.map((r) => r.timings_ms.decode));
+    const total = stats(results.map((r) => r.timings_ms.total));
+    const cell = (v: { median: number; p99: number }) => `${v.median.toFixed(2)} / ${v.p99.toFixed(2)}`;
+    console.log(`| ${name} | ${cell(decode)} | ${cell(total)} |`);
+    return { decode: decode.median, total: total.median };
+  });
+  const [large, small] = medians;
+  if (large && small) {
+    console.log(
+      `\nat frame_size / at 640x480: decode ${(small.decode / large.decode).toFixed(2)}, ` +
+        `total ${(small.total / large.total).toFixed(2)}\n`,
+    );
+  }
+}
+
+/** The tracker alone, 20 objects a frame: what the track node adds to a frame (target under 0.5 ms). */
+function trackingStage(): void {
+  const objects = 20;
+  const cost = trackingCost(objects, 2000);
+  console.log(
+    `tracking (SceneTracker.update, ${objects} objects, one line and one zone, 1970 frames): ` +
+      `${cost.median.toFixed(3)} / ${cost.p99.toFixed(3)} ms median / p99 per frame, ${cost.ids} track ids; ` +
+      `target < 0.5 ms, ratio ${(cost.median / 0.5).toFixed(2)}\n`,
+  );
+}
+
+async function measure(
+  id: string,
+  name: string,
+  chain: string,
+  pipeline: CompiledPipeline,
+  input: FrameInput,
+  raw: RawRunner[],
+): Promise<string[]> {
+  const n = iterations(id);
+  const context = frameRunner(pipeline);
+  for (let i = 0; i < Math.min(10, n); i++) await pipeline.runFrame(input, context({ alone: false }));
+  const results: PipelineResult[] = [];
+  const floors: number[] = [];
+  // Raw runs first, then pipeline runs: interleaved, the two sessions' ORT thread pools spin
+  // after each run and slow each other down (measured 25 -> 37 ms a run), which inflated the
+  // floor and flattered the ratio. Run it on a quiet machine.
+  for (let i = 0; i < n; i++) {
+    let floorMs = 0;
+    for (const r of raw) floorMs += await r.timeOneRun();
+    floors.push(floorMs);
+  }
+  for (let i = 0; i < n; i++) results.push(await pipeline.runFrame(input, context({ alone: false })));
+  const floor = raw.length > 0 ? stats(floors).median : 0;
+  const col = (k: keyof PipelineResult['timings_ms']) => stats(results.map((r) => r.timings_ms[k]));
+  const cells = (['decode', 'inference', 'postprocess', 'total'] as const).map((k) => {
+    const s = col(k);
+    return `${s.median.toFixed(2)} / ${s.p99.toFixed(2)}`;
+  });
+  const ratio = (v: number) => (floor > 0 ? (v / floor).toFixed(2) : '-');
+  return [
+    id,
+    name,
+    chain,
+    String(n),
+    ...cells,
+    floor > 0 ? floor.toFixed(2) : '-',
+    ratio(col('total').median),
+    ratio(col('decode').median),
+  ];
 }
 
 main().catch((error: unknown) => {

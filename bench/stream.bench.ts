@@ -1,5 +1,5 @@
 /**
- * npm run bench:stream [-- --scenarios 1x15,4x15,4x30 --seconds 10 --pipeline yolo --phase spread]
+ * npm run bench:stream [-- --scenarios 1x15,4x15,4x30 --seconds 10 --pipeline yolo --phase spread --frame 640x480]
  *
  * Starts the server as a child process on a free loopback port (so client and server do not
  * share an event loop), then for each scenario (sessions x fps) streams 640x480 JPEGs for the
@@ -11,19 +11,18 @@
  * --phase spread (default) starts the sessions at evenly spread points of the frame period, as
  * independent cameras would be; --phase aligned sends every session's frame at the same instant
  * (the worst case: bursts of N frames). Bounded: every scenario ends at its deadline plus a 5 s drain.
+ *
+ * Per scenario it also prints the server's event-loop delay (p50/p99/max, `perf_hooks.monitorEventLoopDelay` in the
+ * server process, preloaded by `support/loop-delay.ts`): how long a socket read or timer of the server waited.
+ * The server's environment is this process's, so `ORT_ALLOW_SPINNING=0 npm run bench:stream` compares settings.
+ *
+ * --frame WxH sets the frame sent (default 640x480, what a webcam gives; `--frame 416x312` is that frame at `yolo`'s
+ * frame_size, what the dashboard sends since it fits frames to GET /pipelines' frame_size).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import sharp from 'sharp';
-import type { StreamServerMessage } from '@forgesyte/contracts';
+import { classifyStreamMessage } from '@forgesyte/contracts';
 import { openStream } from '../examples/stream-client';
-import { freePort } from '../test/support/free-port';
-
-const ROOT = resolve(__dirname, '..');
-const MEDIA = resolve(ROOT, '..', 'shared', 'media');
+import { percentile, rssMb, startBenchServer, streamFrame } from './support/bench-server';
 
 interface Scenario {
   sessions: number;
@@ -35,6 +34,7 @@ interface Args {
   seconds: number;
   pipeline: string;
   phase: 'spread' | 'aligned';
+  frame: { width: number; height: number };
 }
 
 function parseScenarios(value: string): Scenario[] {
@@ -46,64 +46,27 @@ function parseScenarios(value: string): Scenario[] {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scenarios: parseScenarios('1x15,4x15,4x30'), seconds: 10, pipeline: 'yolo', phase: 'spread' };
+  const args: Args = {
+    scenarios: parseScenarios('1x15,4x15,4x30'),
+    seconds: 10,
+    pipeline: 'yolo',
+    phase: 'spread',
+    frame: { width: 640, height: 480 },
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1] ?? '';
     if (argv[i] === '--scenarios') args.scenarios = parseScenarios(value);
     else if (argv[i] === '--phase') args.phase = value === 'aligned' ? 'aligned' : 'spread';
     else if (argv[i] === '--seconds') args.seconds = Math.min(60, Number(value));
     else if (argv[i] === '--pipeline') args.pipeline = value;
-    else continue;
+    else if (argv[i] === '--frame') {
+      const m = /^(\d+)x(\d+)$/.exec(value);
+      if (!m) throw new Error(`--frame takes WIDTHxHEIGHT, got ${value}`);
+      args.frame = { width: Number(m[1]), height: Number(m[2]) };
+    } else continue;
     i++;
   }
   return args;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-async function startServer(pipeline: string): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'forgesyte-bench-'));
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/server/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        PIPELINES: pipeline,
-        DATA_DIR: dataDir,
-        JOBS_CONCURRENCY: '0',
-        STREAM_MAX_SESSIONS: '64',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error('server not ready within 120 s');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { child, url: `ws://127.0.0.1:${port}`, dataDir };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 interface SessionStats {
@@ -138,13 +101,13 @@ async function runSession(
   };
   const sentAt: number[] = [];
   stream.socket.on('message', (data: Buffer) => {
-    const m = JSON.parse(data.toString('utf8')) as StreamServerMessage;
-    if ('warning' in m) stats.slowDowns++;
-    else if ('dropped' in m) stats.dropped++;
-    else if ('result' in m) {
+    const m = classifyStreamMessage(data.toString('utf8'));
+    if (m?.kind === 'slow_down') stats.slowDowns++;
+    else if (m?.kind === 'dropped') stats.dropped++;
+    else if (m?.kind === 'result') {
       stats.processed++;
-      stats.rtts.push(performance.now() - sentAt[m.frame_index]);
-      stats.pipelineMs.push(m.result.timings_ms.total);
+      stats.rtts.push(performance.now() - (sentAt[m.message.frame_index] ?? NaN));
+      stats.pipelineMs.push(m.message.result.timings_ms.total);
     }
   });
   // The bench measures the server at a fixed offered load, so it does not follow slow_down.
@@ -171,26 +134,28 @@ async function runSession(
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const frame = await sharp(join(MEDIA, 'bus.jpg')).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer();
+  const frame = await streamFrame(args.frame.width, args.frame.height);
   console.log(
-    `stream bench: pipeline ${args.pipeline}, 640x480 JPEG (${(frame.length / 1024).toFixed(0)} KB), ${args.seconds} s per scenario, ` +
+    `stream bench: pipeline ${args.pipeline}, ${args.frame.width}x${args.frame.height} JPEG (${(frame.length / 1024).toFixed(0)} KB), ${args.seconds} s per scenario, ` +
       `session phases ${args.phase}`,
   );
-  const server = await startServer(args.pipeline);
+  const server = await startBenchServer(args.pipeline, { JOBS_CONCURRENCY: '0', STREAM_MAX_SESSIONS_PER_CLIENT: '64' });
   try {
     // warm-up: first inferences pay for allocation and thread start-up
-    await runSession(server.url, args.pipeline, frame, 10, 1);
+    await runSession(server.ws, args.pipeline, frame, 10, 1);
     for (const { sessions, fps } of args.scenarios) {
-      let peakRss = rssMb(server.child.pid!);
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(server.child.pid!))), 200);
+      await server.loopDelay(); // starts the server's event-loop histogram afresh for this scenario
+      let peakRss = rssMb(server.pid);
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(server.pid))), 200);
       const started = performance.now();
       const results = await Promise.all(
         Array.from({ length: sessions }, (_, i) =>
-          runSession(server.url, args.pipeline, frame, fps, args.seconds, args.phase === 'spread' ? i / sessions : 0),
+          runSession(server.ws, args.pipeline, frame, fps, args.seconds, args.phase === 'spread' ? i / sessions : 0),
         ),
       );
       const elapsedS = (performance.now() - started) / 1000;
       clearInterval(sampler);
+      const loop = await server.loopDelay();
       console.log(`\n${sessions} session(s) x ${fps} fps x ${args.seconds} s`);
       console.log('session  sent  processed  dropped  unanswered  slow_down  p50 ms  p95 ms  p99 ms');
       results.forEach((r, i) => {
@@ -214,13 +179,12 @@ async function main(): Promise<void> {
       console.log(
         `aggregate: processed ${processed} (${(processed / Math.min(elapsedS, args.seconds)).toFixed(1)} fps), dropped ${dropped}, ` +
           `p50/p95/p99 ${percentile(all, 50).toFixed(1)}/${percentile(all, 95).toFixed(1)}/${percentile(all, 99).toFixed(1)} ms, ` +
-          `pipeline p50 ${percentile(inPipeline, 50).toFixed(1)} ms, server RSS peak ${peakRss.toFixed(0)} MB`,
+          `pipeline p50 ${percentile(inPipeline, 50).toFixed(1)} ms, server RSS peak ${peakRss.toFixed(0)} MB, ` +
+          `server event-loop delay p50/p99/max ${loop.p50}/${loop.p99}/${loop.max} ms`,
       );
     }
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
-    rmSync(server.dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

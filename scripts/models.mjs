@@ -110,7 +110,10 @@ async function copyInto(from, tmp, entry) {
         `model ${entry.model}: ${from.url} answered HTTP ${res.status}; check MODEL_SOURCE or set it to a local copy`,
       );
     }
-    input = Readable.fromWeb(res.body);
+    // The whole body first (model files are a few MB): streaming it to disk lets backpressure pause
+    // the HTTP parser, and Node 24's fetch then crashes the process when a server closes the
+    // connection at the end of the body (undici issue 5360; Python's http.server does that).
+    input = Readable.from([Buffer.from(await res.arrayBuffer())]);
   }
   await pipeline(input, hashing, createWriteStream(tmp));
   return { sha256: hash.digest('hex'), where };

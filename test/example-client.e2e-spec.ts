@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import type { RunningApp } from './support/app';
+import { present } from './support/present';
 
 // See test/streaming.e2e-spec.ts: Node's main-realm typed arrays for onnxruntime under Jest.
 for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array', 'Int8Array', 'Uint16Array']) {
@@ -17,6 +18,7 @@ const MEDIA_DIR = join(ROOT, '..', 'shared', 'media');
 interface Line {
   frame_index?: number;
   dropped?: boolean;
+  image?: string;
   detections?: string[];
   summary?: { sent: number; processed: number; dropped: number; skipped: number; error: string | null };
 }
@@ -43,6 +45,16 @@ function runClient(args: string[]): Promise<{ code: number | null; lines: Line[]
   });
 }
 
+/** Runs one frame through the pipeline so the models and workers are warm before a timed client. */
+async function warmUp(app: RunningApp): Promise<void> {
+  const { openStream } = await import('../examples/stream-client');
+  const stream = await openStream(app.wsUrl, 'yolo');
+  stream.socket.send(readFileSync(join(MEDIA_DIR, 'bus.jpg')));
+  await stream.next(60000);
+  stream.socket.close(1000);
+  await stream.closed;
+}
+
 describe('examples/stream-client.ts against the server', () => {
   let app: RunningApp;
   let folder: string;
@@ -58,16 +70,24 @@ describe('examples/stream-client.ts against the server', () => {
   });
 
   it('streams a folder of JPEGs and prints one answer per frame and a summary', async () => {
-    const { code, lines, stderr } = await runClient(['--url', app.wsUrl, '--pipeline', 'yolo', '--fps', '2', folder]);
+    // One frame in flight at a time, waiting for each answer: every frame runs (none dropped busy,
+    // none skipped) however busy the machine is.
+    await warmUp(app);
+    const { code, lines, stderr } = await runClient([
+      ...['--url', app.wsUrl, '--pipeline', 'yolo', '--fps', '2', '--max-in-flight', '1', '--wait'],
+      folder,
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const answers = lines.filter((l) => l.frame_index !== undefined);
     expect(answers.map((a) => a.frame_index)).toEqual([0, 1, 2]);
     // sorted by name: bus, dog_bicycle_truck, zidane
-    expect(answers[0].detections).toContain('bus');
-    expect(answers[1].detections).toEqual(expect.arrayContaining(['dog', 'bicycle']));
-    expect(answers[2].detections).toContain('person');
-    expect(lines[lines.length - 1].summary).toMatchObject({ sent: 3, processed: 3, dropped: 0, error: null });
+    expect(answers[0]?.detections).toContain('bus');
+    expect(answers[1]?.detections).toEqual(expect.arrayContaining(['dog', 'bicycle']));
+    expect(answers[2]?.detections).toContain('person');
+    // A folder's JPEGs go as they are.
+    expect(answers[0]?.image).toBe('810x1080');
+    expect(lines.at(-1)?.summary).toMatchObject({ sent: 3, processed: 3, dropped: 0, skipped: 0, error: null });
   });
 
   it('streams the frames of a video file decoded by ffmpeg', async () => {
@@ -75,12 +95,15 @@ describe('examples/stream-client.ts against the server', () => {
     const { code, lines, stderr } = await runClient(['--url', app.wsUrl, '--fps', '10', '--max-frames', '20', video]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const summary = lines[lines.length - 1].summary!;
+    const summary = present(lines.at(-1)?.summary, 'the summary line');
     expect(summary.sent).toBe(20);
     expect(summary.processed + summary.dropped).toBe(summary.sent);
     expect(summary.processed).toBeGreaterThan(0);
     const answers = lines.filter((l) => l.frame_index !== undefined);
     expect(answers.map((a) => a.frame_index)).toEqual([...Array(summary.sent).keys()]);
     expect(answers.some((a) => a.detections?.includes('person'))).toBe(true);
+    // The 1280x720 video's frames are scaled by ffmpeg to fit yolo's frame_size (416x416).
+    const sizes = new Set(answers.filter((a) => !a.dropped).map((a) => a.image));
+    expect(sizes).toEqual(new Set(['416x234']));
   });
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { buildConfig } from '../apps/server/src/config/config';
-import { DatabaseService } from '../apps/server/src/database/database.service';
-import { JobsRepository } from '../apps/server/src/jobs/jobs.repository';
+import { buildConfig } from '@forgesyte/server/config/config';
+import { DatabaseService } from '@forgesyte/server/database/database.service';
+import { JobsRepository } from '@forgesyte/server/jobs/jobs.repository';
 import { createJobsStore, STORE_KINDS, type JobsStore } from './support/jobs-db';
 
 /** Two repositories with their own connections on one store, as two processes would have. */
@@ -20,20 +20,15 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
     return new JobsRepository(service);
   }
 
+  async function queueOne(createdAt = Date.now()): Promise<string> {
+    const id = randomUUID();
+    await a.insert({ id, pipelineId: 'yolo', fps: 1, filePath: `/tmp/${id}`, originalName: null, createdAt });
+    return id;
+  }
+
   async function queue(n: number, createdAt = Date.now()): Promise<string[]> {
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const id = randomUUID();
-      await a.insert({
-        id,
-        pipelineId: 'yolo',
-        fps: 1,
-        filePath: `/tmp/${id}`,
-        originalName: null,
-        createdAt: createdAt + i,
-      });
-      ids.push(id);
-    }
+    for (let i = 0; i < n; i++) ids.push(await queueOne(createdAt + i));
     return ids;
   }
 
@@ -67,7 +62,7 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
 
   it('lets another worker take over only after the lease expires, and fences the old holder', async () => {
     if (!store) return;
-    const [id] = await queue(1);
+    const id = await queueOne();
     const t0 = Date.now();
     await expect(a.claim('first', t0, 1000, 3)).resolves.toBe(id);
     await expect(b.claim('second', t0 + 500, 1000, 3)).resolves.toBeNull();
@@ -89,7 +84,7 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
 
   it('fails a job whose worker stopped JOBS_MAX_ATTEMPTS times instead of taking it up again', async () => {
     if (!store) return;
-    const [id] = await queue(1);
+    const id = await queueOne();
     const t0 = Date.now();
     for (let attempt = 1; attempt <= 3; attempt++) {
       // Each worker dies silently: its lease (1 s) expires before the next claim.
@@ -104,7 +99,7 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
 
   it('stores a frame once however often it is written', async () => {
     if (!store) return;
-    const [id] = await queue(1);
+    const id = await queueOne();
     await a.claim('w', Date.now(), 60_000, 3);
     const frame = (i: number, tag: string) => ({
       frameIndex: i,
@@ -138,7 +133,8 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
 
   it('cancels only unfinished jobs, releases at shutdown, and finds expired finished jobs', async () => {
     if (!store) return;
-    const [queued, running, done] = await queue(3);
+    const t = Date.now();
+    const [queued, running, done] = [await queueOne(t), await queueOne(t + 1), await queueOne(t + 2)];
     await expect(a.claim('w', Date.now(), 60_000, 3)).resolves.toBe(queued);
     await a.release(queued, 'w');
     expect(await a.find(queued)).toMatchObject({ status: 'queued', leaseOwner: null, attempts: 0 });
@@ -167,5 +163,27 @@ describe.each(STORE_KINDS)('jobs repository on %s', (kind) => {
     expect(cancelled.every((j) => j.status === 'cancelled')).toBe(true);
     expect(cancelled.length).toBeGreaterThan(0);
     for (const id of ids) await a.cancel(id, Date.now());
+  });
+
+  it('gives a named lease to the first asker, renews it for its holder, and passes it on once it expires', async () => {
+    if (!store) return;
+    const t = 1_000_000;
+    await expect(a.holdLease('sweep', 'A', t, 10_000)).resolves.toBe(true);
+    await expect(b.holdLease('sweep', 'B', t + 1, 10_000)).resolves.toBe(false);
+    await expect(a.holdLease('sweep', 'A', t + 5_000, 10_000)).resolves.toBe(true);
+    // A renewed until t + 15 000: B still waits at t + 12 000.
+    await expect(b.holdLease('sweep', 'B', t + 12_000, 10_000)).resolves.toBe(false);
+    await expect(b.holdLease('sweep', 'B', t + 15_001, 10_000)).resolves.toBe(true);
+    await expect(a.holdLease('sweep', 'A', t + 15_002, 10_000)).resolves.toBe(false);
+    // Leases are independent by name.
+    await expect(a.holdLease('other', 'A', t + 15_002, 10_000)).resolves.toBe(true);
+  });
+
+  it('has exactly one lease holder when many ask at once', async () => {
+    if (!store) return;
+    const asks = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).holdLease('race', `owner-${i}`, 5_000_000, 10_000)),
+    );
+    expect(asks.filter(Boolean)).toHaveLength(1);
   });
 });

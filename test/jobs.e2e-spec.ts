@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobListResponse, JobResultsResponse, JobStatusResponse } from '@forgesyte/contracts';
-import { JobsService } from '../apps/server/src/jobs/jobs.service';
-import { JobsWorker } from '../apps/server/src/jobs/jobs.worker';
-import { MEDIA_DIR, startApp, waitFor, type RunningApp } from './support/app';
+import { JobsService } from '@forgesyte/server/jobs/jobs.service';
+import { JobsWorker } from '@forgesyte/server/jobs/jobs.worker';
+import { MEDIA_DIR, startApp, waitFor, untilReady, type RunningApp } from './support/app';
 import { call, status, submit, untilFinished } from './support/jobs-http';
 import { createJobsStore, STORE_KINDS, type JobsStore } from './support/jobs-db';
 
@@ -33,7 +33,7 @@ describe.each(STORE_KINDS)('video jobs over HTTP on %s', (kind) => {
 
   it('processes exactly the sampled frames of the clip and finds the people in it', async () => {
     if (!store) return;
-    await waitFor(async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined), 90_000);
+    await untilReady({ url }, 90_000);
     const submitted = await submit(url, CLIP, { pipeline_id: 'yolo', fps: 1 });
     expect(submitted.status).toBe(202);
     const id = submitted.body.job_id;

@@ -6,6 +6,7 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { REPO_ROOT, SHARED_DIR } from './support/app';
+import { present } from './support/present';
 
 const SHARED_MODELS = join(SHARED_DIR, 'models');
 const SCRIPT = join(REPO_ROOT, 'scripts', 'models.mjs');
@@ -111,9 +112,10 @@ describe('npm run models', () => {
   });
 
   it('refuses a file whose sha256 does not match, naming the model, and keeps no partial file', async () => {
-    const victim = downloaded[0];
+    const victim = present(downloaded[0], 'a downloaded model');
     const tampered = Buffer.from(readFileSync(join(SHARED_MODELS, victim.file)));
-    tampered[tampered.length - 1] ^= 0xff;
+    const lastByte = tampered.length - 1;
+    tampered[lastByte] = (tampered[lastByte] ?? 0) ^ 0xff;
     const server = await serveDirectory(SHARED_MODELS, { [victim.file]: tampered });
     try {
       const run = await runModels({ MODELS_DIR: dir, MODEL_SOURCE: server.url });
@@ -130,7 +132,7 @@ describe('npm run models', () => {
   });
 
   it('replaces a corrupted local copy from a local directory source', async () => {
-    const victim = downloaded[0];
+    const victim = present(downloaded[0], 'a downloaded model');
     writeFileSync(join(dir, victim.file), 'not a model');
     const run = await runModels({ MODELS_DIR: dir, MODEL_SOURCE: SHARED_MODELS });
     expect(run.code).toBe(0);

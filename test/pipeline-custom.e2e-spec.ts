@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import type { PipelinesResponse } from '@forgesyte/contracts';
-import type { PipelineService } from '../apps/server/src/pipeline/pipeline.service';
+import type { PipelineService } from '@forgesyte/server/pipeline/pipeline.service';
 import type { RunningApp } from './support/app';
 
 // See test/pipeline.e2e-spec.ts: onnxruntime must see the main realm's typed arrays under Jest.
@@ -11,7 +11,7 @@ for (const name of ['Float32Array', 'Int32Array', 'BigInt64Array', 'Uint8Array',
   (globalThis as Record<string, unknown>)[name] = runInThisContext(name);
 }
 const support = import('./support/app');
-const service = import('../apps/server/src/pipeline/pipeline.service');
+const service = import('@forgesyte/server/pipeline/pipeline.service');
 const REPO = resolve(__dirname, '..');
 const bus = readFileSync(join(REPO, '..', 'shared', 'media', 'bus.jpg'));
 const shipped = JSON.parse(readFileSync(join(REPO, 'models', 'manifest.json'), 'utf8')) as {
@@ -81,6 +81,7 @@ describe('a custom detector added through the manifest and a labels file only', 
         models: ['my_things'],
         classes: names,
         input_size: { width: 416, height: 416 },
+        frame_size: { width: 416, height: 416 },
       },
     ]);
   });

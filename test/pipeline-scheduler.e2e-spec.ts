@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PipelineService } from '../apps/server/src/pipeline/pipeline.service';
-import { SchedulerSaturatedError } from '../apps/server/src/pipeline/pipeline.errors';
+import type { PipelineService } from '@forgesyte/server/pipeline/pipeline.service';
+import { SchedulerSaturatedError } from '@forgesyte/server/pipeline/pipeline.errors';
 import type { RunningApp } from './support/app';
 
 const support = import('./support/app');
-const service = import('../apps/server/src/pipeline/pipeline.service');
+const service = import('@forgesyte/server/pipeline/pipeline.service');
 const bus = readFileSync(join(resolve(__dirname, '..', '..', 'shared', 'media'), 'bus.jpg'));
 
 /** Runs the real pipeline and records, in order, when each call settles and how. */

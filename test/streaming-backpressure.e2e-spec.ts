@@ -2,27 +2,28 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import {
+  type ClassifiedStreamMessage,
   STREAM_CLOSE_CODES,
-  type StreamDroppedMessage,
   type StreamErrorMessage,
-  type StreamResultMessage,
-  type StreamServerMessage,
   type StreamSlowDownMessage,
 } from '@forgesyte/contracts';
 import { openStream, type StreamHandle } from '../examples/stream-client';
-import { MEDIA_DIR, metricValue, startApp, waitFor, type RunningApp } from './support/app';
+import { MEDIA_DIR, metricValue, startApp, untilReady, waitFor, type RunningApp } from './support/app';
 
 const zidane = readFileSync(join(MEDIA_DIR, 'zidane.jpg'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The answer to one frame: its result, or that it was dropped. */
+type FrameAnswer = Extract<ClassifiedStreamMessage, { kind: 'result' | 'dropped' }>;
+
 /** Reads answers until every frame below `frames` is answered; slow_down messages are kept apart. */
 async function collect(stream: StreamHandle, frames: number) {
-  const answers: (StreamResultMessage | StreamDroppedMessage)[] = [];
+  const answers: FrameAnswer[] = [];
   const signals: StreamSlowDownMessage[] = [];
   while (answers.length < frames) {
-    const m = await stream.next(30000);
-    if ('error' in m) throw new Error(`unexpected error ${m.error}: ${m.detail}`);
-    if ('warning' in m) signals.push(m);
+    const m = await stream.read(30000);
+    if (m.kind === 'error') throw new Error(`unexpected error ${m.message.error}: ${m.message.detail}`);
+    if (m.kind === 'slow_down') signals.push(m.message);
     else answers.push(m);
   }
   return { answers, signals };
@@ -39,10 +40,10 @@ describe('stream backpressure: drop, never queue', () => {
     const stream = await openStream(app.wsUrl, 'yolo');
     for (let i = 0; i < 30; i++) stream.socket.send(zidane);
     const { answers } = await collect(stream, 30);
-    expect(answers.map((a) => a.frame_index)).toEqual([...Array(30).keys()]);
+    expect(answers.map((a) => a.message.frame_index)).toEqual([...Array(30).keys()]);
     // the first frame found the session idle and ran; the burst behind it was dropped, not queued
-    expect('result' in answers[0]).toBe(true);
-    const dropped = answers.filter((a): a is StreamDroppedMessage => 'dropped' in a);
+    expect(answers[0]?.kind).toBe('result');
+    const dropped = answers.flatMap((a) => (a.kind === 'dropped' ? [a.message] : []));
     expect(dropped.length).toBeGreaterThanOrEqual(20);
     expect(dropped.every((d) => d.dropped === true && d.reason === 'busy')).toBe(true);
     // nothing was queued, so nothing arrives late
@@ -66,8 +67,8 @@ describe('stream backpressure: drop, never queue', () => {
     }
     const { answers, signals } = await reading;
     const elapsedMs = Date.now() - started;
-    expect(answers.map((a) => a.frame_index)).toEqual([...Array(frames).keys()]);
-    const processed = answers.filter((a) => 'result' in a).length;
+    expect(answers.map((a) => a.message.frame_index)).toEqual([...Array(frames).keys()]);
+    const processed = answers.filter((a) => a.kind === 'result').length;
     expect(processed).toBeGreaterThan(0);
     expect(processed).toBeLessThan(frames);
     expect(signals.length).toBeGreaterThanOrEqual(1);
@@ -98,10 +99,10 @@ describe('stream backpressure: drop, never queue', () => {
     }
     const results = await Promise.all(readers);
     for (const { answers } of results) {
-      expect(answers.map((a) => a.frame_index)).toEqual([...Array(frames).keys()]);
+      expect(answers.map((a) => a.message.frame_index)).toEqual([...Array(frames).keys()]);
     }
     const reasons = results.flatMap((r) =>
-      r.answers.flatMap((a) => ('dropped' in a && a.reason !== undefined ? [a.reason] : [])),
+      r.answers.flatMap((a) => (a.kind === 'dropped' && a.message.reason !== undefined ? [a.message.reason] : [])),
     );
     // Five sessions send at once; two run and two wait (PIPELINE_CONCURRENCY, PIPELINE_LIVE_QUEUE):
     // the fifth finds the shared scheduler full.
@@ -120,18 +121,21 @@ describe('stream session limits', () => {
       STREAM_SESSION_TIMEOUT_S: 3,
       STREAM_MAX_SESSIONS: 2,
     });
+    // The session timeouts here are a few seconds: no frame may wait for the models to load.
+    await untilReady(app);
   });
   afterAll(() => app.close());
 
   it('closes a session that sends no frame for STREAM_IDLE_TIMEOUT_S with idle_timeout (4408)', async () => {
     const stream = await openStream(app.wsUrl, 'yolo');
-    // The idle clock restarts when the server receives a frame, so measure from just before sending.
-    const started = Date.now();
+    // A frame being run is not idleness (on a busy machine it may take longer than the idle
+    // timeout): the idle clock restarts when the answer is sent, so measure from its arrival.
     stream.socket.send(zidane);
-    expect('result' in (await stream.next())).toBe(true);
+    expect(await stream.read(30000)).toMatchObject({ kind: 'result', message: { frame_index: 0 } });
+    const answeredAt = Date.now();
     const error = (await stream.next(5000)) as StreamErrorMessage;
     expect(error).toEqual({ error: 'idle_timeout', detail: 'No frame received for 1 s' });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(900);
     expect((await stream.closed).code).toBe(STREAM_CLOSE_CODES.idle_timeout);
   });
 
@@ -144,12 +148,12 @@ describe('stream session limits', () => {
         await sleep(250);
       }
     })();
-    let last: StreamServerMessage;
-    do last = await stream.next(10000);
-    while (!('error' in last));
+    let last: ClassifiedStreamMessage;
+    do last = await stream.read(10000);
+    while (last.kind !== 'error');
     sending = false;
     await sender;
-    expect(last).toEqual({ error: 'session_timeout', detail: 'Session exceeded 3 s; reconnect' });
+    expect(last.message).toEqual({ error: 'session_timeout', detail: 'Session exceeded 3 s; reconnect' });
     expect((await stream.closed).code).toBe(STREAM_CLOSE_CODES.session_timeout);
   });
 
@@ -164,13 +168,13 @@ describe('stream session limits', () => {
     expect((await c.closed).code).toBe(STREAM_CLOSE_CODES.server_busy);
     // the two sessions that were accepted still work
     b.socket.send(zidane);
-    expect(((await b.next()) as StreamResultMessage).frame_index).toBe(0);
+    expect(await b.read()).toMatchObject({ kind: 'result', message: { frame_index: 0 } });
     a.socket.close();
     await a.closed;
     await waitFor(async () => ((await metricValue(app, /^stream_sessions_active /)) === 1 ? true : undefined), 5000);
     const d = await openStream(app.wsUrl, 'yolo');
     d.socket.send(zidane);
-    expect('result' in (await d.next())).toBe(true);
+    expect(await d.read()).toMatchObject({ kind: 'result' });
     b.socket.close();
     d.socket.close();
   });
@@ -203,19 +207,18 @@ describe('a client that stops reading', () => {
       clearInterval(flood);
     }
     stream.socket.resume();
-    const received: StreamServerMessage[] = [];
+    const received: ClassifiedStreamMessage[] = [];
     for (;;) {
-      const m = await stream.next(30000).catch(() => null);
+      const m = await stream.read(30000).catch(() => null);
       if (m === null) break;
       received.push(m);
     }
-    const last = received[received.length - 1] as StreamErrorMessage;
-    expect(last.error).toBe('client_too_slow');
+    const last = received.at(-1);
+    expect(last?.kind).toBe('error');
+    expect(last?.message).toMatchObject({ error: 'client_too_slow' });
     expect((await stream.closed).code).toBe(STREAM_CLOSE_CODES.client_too_slow);
     // every answer before the error is one frame, in order, none missing
-    const answers = received.filter(
-      (m): m is StreamResultMessage | StreamDroppedMessage => 'frame_index' in m && !('error' in m),
-    );
+    const answers = received.flatMap((m) => (m.kind === 'result' || m.kind === 'dropped' ? [m.message] : []));
     expect(answers.map((a) => a.frame_index)).toEqual([...Array(answers.length).keys()]);
     // it kept no more than the cap for this client: the unread answers were the kernel's buffers
     expect(answers.length).toBeGreaterThan(100);

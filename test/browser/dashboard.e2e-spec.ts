@@ -1,18 +1,19 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { MEDIA_DIR, REPO_ROOT, startApp, type RunningApp } from '../support/app';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const FFMPEG: string = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-const CHROMIUM = '/usr/bin/chromium';
-const VIDEO = join(MEDIA_DIR, 'one-by-one-person-detection.mp4');
-const DASHBOARD_INDEX = join(REPO_ROOT, 'dist', 'apps', 'dashboard', 'browser', 'index.html');
-const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
-/** 24-42 s of the clip show one person standing at the table; the first seconds are an empty room. */
-const PERSON_SEGMENT = { start: 25, seconds: 4 };
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { classifyStreamMessage, type Box, type PipelineResult } from '@forgesyte/contracts';
+import { PipelineService } from '@forgesyte/server/pipeline/pipeline.service';
+import { iou } from '@forgesyte/vision';
+import { startApp, waitFor, type RunningApp } from '../support/app';
+import {
+  fakeCameraClip,
+  fakeCameraStills,
+  launchChromium,
+  TEST_VIDEO as VIDEO,
+  OUTPUT_DIR,
+  prepareBrowserTest,
+} from '../support/browser';
 
 /**
  * The whole product in a real browser: the built dashboard served by the real server, a fake
@@ -24,51 +25,21 @@ describe('dashboard in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
   let workDir: string;
+  let camera: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(DASHBOARD_INDEX))
-      throw new Error(`${DASHBOARD_INDEX} is missing: run "npx ng build dashboard" first`);
-    mkdirSync(OUTPUT_DIR, { recursive: true });
-    workDir = mkdtempSync(join(tmpdir(), 'forgesyte-browser-'));
-    const camera = join(workDir, 'camera.y4m');
-    execFileSync(FFMPEG, [
-      '-v',
-      'error',
-      '-y',
-      '-ss',
-      String(PERSON_SEGMENT.start),
-      '-t',
-      String(PERSON_SEGMENT.seconds),
-      '-i',
-      VIDEO,
-      '-vf',
-      'scale=640:360',
-      '-r',
-      '10',
-      '-pix_fmt',
-      'yuv420p',
-      camera,
-    ]);
+    workDir = prepareBrowserTest('dashboard');
+    camera = fakeCameraClip(workDir);
     app = await startApp({ JOBS_CONCURRENCY: 1 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${camera}`,
-      ],
-    });
+    browser = await launchChromium(camera);
     // A laptop screen.
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Any console error fails the test, a missing resource (404) included.
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(`console: ${message.text()} (${message.location().url})`);
+    });
   });
 
   afterAll(async () => {
@@ -77,8 +48,21 @@ describe('dashboard in headless Chromium', () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('streams the fake camera and draws person boxes over the analysed frames', async () => {
+  it('streams the fake camera at the pipeline frame size and draws person boxes over the analysed frames', async () => {
+    // Every answer the page receives, by frame_index: the server's view of the frames the page sent.
+    const answers = new Map<number, PipelineResult>();
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', ({ payload }) => {
+        const parsed = typeof payload === 'string' ? classifyStreamMessage(payload) : null;
+        if (parsed?.kind === 'result') answers.set(parsed.message.frame_index, parsed.message.result);
+      }),
+    );
     await page.goto(`${app.url}/#/live`);
+    // The tab icon the page names is served (a browser asks for it on every load).
+    const icon = await page.$eval('link[rel=icon]', (link) => (link as HTMLLinkElement).href);
+    const iconResponse = await fetch(icon);
+    expect(iconResponse.status).toBe(200);
+    expect(iconResponse.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
     await page.waitForSelector('[data-testid=pipeline-select] option[value=yolo]', { state: 'attached' });
     expect(await page.inputValue('[data-testid=pipeline-select]')).toBe('yolo');
 
@@ -95,13 +79,21 @@ describe('dashboard in headless Chromium', () => {
       let min = 255;
       let max = 0;
       for (let i = 0; i < data.length; i += 4 * 97) {
-        min = Math.min(min, data[i]);
-        max = Math.max(max, data[i]);
+        const red = data[i] ?? min; // i < data.length
+        min = Math.min(min, red);
+        max = Math.max(max, red);
       }
       return { width: el.width, height: el.height, spread: max - min };
     });
     expect(canvas).toMatchObject({ width: 640, height: 360 });
     expect(canvas.spread).toBeGreaterThan(50);
+
+    // The page sends the 640x360 camera fitted inside yolo's frame_size (416x416): the server decoded 416x234 frames.
+    expect(answers.size).toBeGreaterThan(0);
+    expect(new Set([...answers.values()].map((r) => `${r.image.width}x${r.image.height}`))).toEqual(
+      new Set(['416x234']),
+    );
+    await expectPersonDrawnInPlace(answers);
 
     await page.click('[data-testid=panel-toggle]');
     await page.waitForFunction(
@@ -117,6 +109,53 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('[data-testid=start]');
     expect(pageErrors).toEqual([]);
   });
+
+  /**
+   * The frame on the canvas now: its answer's person box, scaled from the 416x234 frame sent to the 640x360 picture,
+   * lies on the person the same pipeline finds in the camera's full-size frames, and the box is drawn there.
+   */
+  async function expectPersonDrawnInPlace(answers: Map<number, PipelineResult>): Promise<void> {
+    const pipelines = app.app.get(PipelineService);
+    const reference: Box[] = [];
+    for (const [i, still] of fakeCameraStills(camera, workDir).entries()) {
+      const result = await pipelines.runOnFrame('yolo', i, still, { priority: 'job' });
+      expect(result.image).toEqual({ width: 640, height: 360 });
+      reference.push(...result.detections.filter((d) => d.label === 'person' && d.score > 0.5).map((d) => d.box));
+    }
+    expect(reference.length).toBeGreaterThan(0);
+
+    // A drawn frame whose answer has a person (the answer reached this process too: both come over the one socket).
+    const { shown, answer, person } = await waitFor(async () => {
+      const now = await page.$eval('[data-testid=overlay-canvas]', (c) => ({
+        frameIndex: Number(c.getAttribute('data-frame-index')),
+        png: (c as HTMLCanvasElement).toDataURL('image/png'),
+      }));
+      const result = answers.get(now.frameIndex);
+      const people = result?.detections.filter((d) => d.label === 'person') ?? [];
+      const found = people.sort((a, b) => b.score - a.score)[0];
+      return result && found ? { shown: now, answer: result, person: found } : undefined;
+    }, 15_000);
+    const s = 640 / answer.image.width;
+    const box = { x1: person.box.x1 * s, y1: person.box.y1 * s, x2: person.box.x2 * s, y2: person.box.y2 * s };
+    expect(Math.max(...reference.map((r) => iou(r, box)))).toBeGreaterThan(0.6);
+
+    // The person colour (#ffb000) on the box's left and bottom edges, in the picture's pixels.
+    const { data, info } = await sharp(Buffer.from(shown.png.split(',')[1] ?? '', 'base64'))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const colourAt = (x: number, y: number): [number, number, number] => {
+      const px = Math.min(info.width - 1, Math.floor(x));
+      const py = Math.min(info.height - 1, Math.floor(y));
+      const i = (py * info.width + px) * 3;
+      return [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+    };
+    for (const [r, g, b] of [colourAt(box.x1, (box.y1 + box.y2) / 2), colourAt((box.x1 + box.x2) / 2, box.y2)]) {
+      expect(r).toBeGreaterThan(200);
+      expect(Math.abs(g - 176)).toBeLessThan(50);
+      expect(b).toBeLessThan(90);
+    }
+  }
 
   it('streams a local video file for operators without a camera', async () => {
     // A fresh page: nothing left drawn by the camera test.

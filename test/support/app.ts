@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createApp } from '../../apps/server/src/app.factory';
-import { buildConfig, type AppConfig } from '../../apps/server/src/config/config';
+import { createApp } from '@forgesyte/server/app.factory';
+import { buildConfig, type AppConfig } from '@forgesyte/server/config/config';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const SHARED_DIR = resolve(REPO_ROOT, '..', 'shared');
 export const MEDIA_DIR = join(SHARED_DIR, 'media');
 /** Filled by `npm run models` (the test script runs it first). */
 export const MODELS_DIR = process.env.MODELS_DIR ?? join(REPO_ROOT, 'var', 'models');
+/** Node's arguments that run a TypeScript file of the repository without a build, path aliases included. */
+export const TS_NODE_ARGS = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -59,6 +61,15 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Resolves once /health/ready of a server (in this process or a child) answers 200: its database and models are
+ * ready (startApp returns while they load in the background, and a frame sent before waits for them, which can
+ * outlast a test's short timeouts).
+ */
+export async function untilReady(app: { url: string }, timeoutMs = 120_000): Promise<void> {
+  await waitFor(async () => ((await fetch(`${app.url}/health/ready`)).status === 200 ? true : undefined), timeoutMs);
 }
 
 /** The sum of the /metrics samples whose line matches `line` (one labelled series, or several). */

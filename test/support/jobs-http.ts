@@ -21,6 +21,9 @@ export interface SubmitFields {
   /** Sent as the part's Content-Type, to show the server ignores it. */
   type?: string;
   name?: string;
+  /** Tracking pipelines: JSON text. */
+  lines?: string;
+  zones?: string;
 }
 
 /** POST /video/submit with the given bytes (or a file on disk) as the multipart `file` part. */
@@ -32,6 +35,8 @@ export function submit(
   const form = new FormData();
   if (fields.pipeline_id !== undefined) form.append('pipeline_id', fields.pipeline_id);
   if (fields.fps !== undefined) form.append('fps', String(fields.fps));
+  if (fields.lines !== undefined) form.append('lines', fields.lines);
+  if (fields.zones !== undefined) form.append('zones', fields.zones);
   if (file !== null) {
     const bytes = typeof file === 'string' ? readFileSync(file) : file;
     const name = fields.name ?? (typeof file === 'string' ? basename(file) : 'upload.mp4');

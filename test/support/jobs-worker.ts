@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { MODELS_DIR, REPO_ROOT, waitFor } from './app';
+import { MODELS_DIR, REPO_ROOT, waitFor, TS_NODE_ARGS } from './app';
 
 /** One JSON log line of a worker process. */
 export interface WorkerEvent {
@@ -22,32 +22,25 @@ export interface WorkerProcess {
 
 /**
  * `apps/server/src/worker.ts` in its own process (through ts-node, so it needs no build), the
- * way `npm run start:worker` runs the compiled one.
+ * way `npm run start:worker` runs the compiled one; `main.ts` for a whole server (give it PORT).
  */
-export function spawnWorker(env: Record<string, string | number>): WorkerProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      join(REPO_ROOT, 'apps/server/src/worker.ts'),
-    ],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
-        MODELS_DIR,
-        LOG_LEVEL: 'info',
-        JOBS_CONCURRENCY: '1',
-        PIPELINES: 'yolo',
-        ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+export function spawnWorker(
+  env: Record<string, string | number>,
+  entry: 'worker.ts' | 'main.ts' = 'worker.ts',
+): WorkerProcess {
+  const child = spawn(process.execPath, [...TS_NODE_ARGS, join(REPO_ROOT, 'apps/server/src', entry)], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
+      MODELS_DIR,
+      LOG_LEVEL: 'info',
+      JOBS_CONCURRENCY: '1',
+      PIPELINES: 'yolo',
+      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const events: WorkerEvent[] = [];
   let buffered = '';
   child.stdout.setEncoding('utf8');

@@ -12,6 +12,8 @@ export interface ServerProcess {
   url: string;
   /** The non-empty lines written to stdout so far. */
   stdoutLines(): string[];
+  /** Everything written to stderr so far (Node's own warnings land here). */
+  stderrText(): string;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 60000
     child,
     url,
     stdoutLines: () => out.split('\n').filter((line) => line.trim() !== ''),
+    stderrText: () => err,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { errorMessage } from './common/error-message';
+import { exitAfterShutdownTimeout } from './common/shutdown-timeout';
 import { loadConfigOrExit, type AppConfig } from './config/config';
 import { WorkerModule } from './worker.module';
 
@@ -16,7 +17,9 @@ function configOrExit(): AppConfig {
 }
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(WorkerModule.register(configOrExit()), { bufferLogs: true });
+  const config = configOrExit();
+  exitAfterShutdownTimeout('forgesyte-worker', config.SHUTDOWN_TIMEOUT_S);
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   // SIGTERM/SIGINT hand running jobs back to the queue before the process exits.
   app.enableShutdownHooks();

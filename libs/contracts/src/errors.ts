@@ -27,6 +27,18 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   'payload_too_large',
   'validation_failed',
+  // access control
+  'unauthorized',
+  'forbidden_origin',
+  'rate_limited',
+  // hostile input and faults
+  'server_shutdown',
+  'video_too_large',
+  // tracking
+  'invalid_geometry',
+  // cameras
+  'camera_not_found',
+  'no_frame_yet',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

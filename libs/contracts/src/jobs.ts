@@ -1,4 +1,5 @@
 import type { PipelineResult } from './pipeline';
+import type { LineCount } from './scene';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -22,6 +23,8 @@ export interface JobStatusResponse {
   started_at: string | null;
   finished_at: string | null;
   error?: string;
+  /** Jobs with lines: the cumulative counts so far (while running, and final once finished). */
+  lines?: LineCount[];
 }
 
 export interface JobFrameResult {
@@ -41,4 +44,16 @@ export interface JobResultsResponse {
 
 export interface JobListResponse {
   jobs: JobStatusResponse[];
+}
+
+/** Multipart fields of `POST /video/submit` besides the `file` part (the video itself). */
+export interface JobSubmitRequest {
+  /** Pipeline to run on every selected frame (see `GET /pipelines`). */
+  pipeline_id: string;
+  /** Frames per second to sample; omitted: every frame. */
+  fps?: number;
+  /** Tracking pipelines: counting lines, JSON text of `LineSpec[]`. */
+  lines?: string;
+  /** Tracking pipelines: zones, JSON text of `ZoneSpec[]`. */
+  zones?: string;
 }

@@ -64,21 +64,16 @@ export const STREAM_CLOSE_CODES = {
   idle_timeout: 4408,
   session_timeout: 4410,
   client_too_slow: 4429,
+  rate_limited: 4431,
+  /** `lines` / `zones` do not parse, or the pipeline cannot count them; sent before any frame is processed. */
+  invalid_geometry: 4422,
+  /** A query parameter other than `pipeline_id`, `lines` and `zones` has a value the server cannot use (`fps`). */
+  bad_request: 4400,
+  /** A camera viewer socket (`/ws/cameras/{id}`) for an id no camera has. */
+  camera_not_found: 4404,
+  /** 1001 "going away": the server is shutting down; reconnect (with backoff) to it or another. */
+  server_shutdown: 1001,
 } as const;
-
-export type StreamCloseCode = (typeof STREAM_CLOSE_CODES)[keyof typeof STREAM_CLOSE_CODES];
 
 /** The error codes that end a stream, each with its close code. */
 export type StreamErrorCode = Exclude<keyof typeof STREAM_CLOSE_CODES, 'normal'>;
-
-export function isStreamResult(message: StreamServerMessage): message is StreamResultMessage {
-  return 'result' in message;
-}
-
-export function isStreamDropped(message: StreamServerMessage): message is StreamDroppedMessage {
-  return 'dropped' in message;
-}
-
-export function isStreamSlowDown(message: StreamServerMessage): message is StreamSlowDownMessage {
-  return 'warning' in message;
-}

@@ -7,3 +7,7 @@ export * from './yolox';
 export * from './ocr';
 export * from './jpeg-header';
 export * from './detect';
+export * from './resize';
+export * from './jpeg-decode';
+export * from './onnx-run';
+export * from './track';

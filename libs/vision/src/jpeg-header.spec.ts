@@ -11,7 +11,7 @@ describe('readJpegHeader', () => {
     ['zidane.jpg', 1280, 720],
     ['street_signs_text.jpg', 692, 1024],
   ])('reads the size of %s as libvips does', (name, width, height) => {
-    expect(readJpegHeader(readFileSync(join(MEDIA, name)))).toEqual({ width, height, orientation: 1 });
+    expect(readJpegHeader(readFileSync(join(MEDIA, name)))).toEqual({ width, height, orientation: 1, components: 3 });
   });
 
   it.each([1, 3, 6, 8])('reads EXIF orientation %i as libvips does', async (orientation) => {
@@ -20,7 +20,7 @@ describe('readJpegHeader', () => {
       .withMetadata({ orientation })
       .toBuffer();
     const meta = await sharp(jpeg).metadata();
-    expect(readJpegHeader(jpeg)).toEqual({ width: 30, height: 20, orientation: meta.orientation ?? 1 });
+    expect(readJpegHeader(jpeg)).toEqual({ width: 30, height: 20, orientation: meta.orientation ?? 1, components: 3 });
     expect(meta.orientation ?? 1).toBe(orientation);
   });
 
@@ -28,7 +28,13 @@ describe('readJpegHeader', () => {
     const jpeg = await sharp({ create: { width: 33, height: 17, channels: 3, background: '#000' } })
       .jpeg({ progressive: true })
       .toBuffer();
-    expect(readJpegHeader(jpeg)).toEqual({ width: 33, height: 17, orientation: 1 });
+    expect(readJpegHeader(jpeg)).toEqual({ width: 33, height: 17, orientation: 1, components: 3 });
+  });
+
+  it('counts the colour components: greyscale 1, CMYK 4', async () => {
+    const image = sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } });
+    expect(readJpegHeader(await image.clone().toColourspace('b-w').jpeg().toBuffer())?.components).toBe(1);
+    expect(readJpegHeader(await image.clone().toColourspace('cmyk').jpeg().toBuffer())?.components).toBe(4);
   });
 
   it('returns null for what it cannot read', async () => {

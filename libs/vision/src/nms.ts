@@ -9,13 +9,13 @@ export function nms(candidates: readonly Candidate[], iouThreshold: number, maxD
   const sorted = [...candidates].sort((a, b) => b.score - a.score);
   const kept: Candidate[] = [];
   const suppressed = new Uint8Array(sorted.length);
-  for (let i = 0; i < sorted.length && kept.length < maxDetections; i++) {
+  for (const [i, best] of sorted.entries()) {
+    if (kept.length >= maxDetections) break;
     if (suppressed[i]) continue;
-    const best = sorted[i];
     kept.push(best);
     for (let j = i + 1; j < sorted.length; j++) {
-      if (!suppressed[j] && sorted[j].classId === best.classId && iou(best, sorted[j]) > iouThreshold)
-        suppressed[j] = 1;
+      const other = sorted[j]!; // j < sorted.length
+      if (!suppressed[j] && other.classId === best.classId && iou(best, other) > iouThreshold) suppressed[j] = 1;
     }
   }
   return kept;

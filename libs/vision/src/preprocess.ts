@@ -1,4 +1,6 @@
 import { type Letterbox } from './letterbox';
+import { type RgbImage } from './ocr/image';
+import { resampleRows, ROW_ROUND, ROW_SHIFT } from './resize';
 
 /** How a detector family wants its NCHW float input. */
 export interface TensorFormat {
@@ -27,24 +29,59 @@ export function fillTensor(rgb: Uint8Array, lb: Letterbox, format: TensorFormat,
   const first = format.channelOrder === 'bgr' ? 2 : 0;
   const last = 2 - first;
   const s = format.scale;
+  // Hot loop: rows and columns stay inside the w x h source, so the reads are asserted, not checked.
   for (let y = 0; y < h; y++) {
     let src = y * w * 3;
     let dst = (top + y) * iw + left;
     const end = dst + w;
     if (s === 1) {
       for (; dst < end; dst++, src += 3) {
-        out[dst] = rgb[src + first];
-        out[dst + plane] = rgb[src + 1];
-        out[dst + 2 * plane] = rgb[src + last];
+        out[dst] = rgb[src + first]!;
+        out[dst + plane] = rgb[src + 1]!;
+        out[dst + 2 * plane] = rgb[src + last]!;
       }
     } else {
       for (; dst < end; dst++, src += 3) {
-        out[dst] = rgb[src + first] * s;
-        out[dst + plane] = rgb[src + 1] * s;
-        out[dst + 2 * plane] = rgb[src + last] * s;
+        out[dst] = rgb[src + first]! * s;
+        out[dst + plane] = rgb[src + 1]! * s;
+        out[dst + 2 * plane] = rgb[src + last]! * s;
       }
     }
   }
+  return out;
+}
+
+/**
+ * Scales packed RGB `src` (any size; the letterbox was computed from its aspect) to `lb.width` x `lb.height` straight
+ * into the planar tensor, padding written once: the same values `resizeRgb` then `fillTensor` would write (OpenCV
+ * INTER_LINEAR, 11-bit fixed point), without the intermediate scaled image or a second pass over it. At the model's
+ * size already, it is `fillTensor`.
+ */
+export function fillTensorResized(src: RgbImage, lb: Letterbox, format: TensorFormat, out: Float32Array): Float32Array {
+  const { inputWidth: iw, inputHeight: ih, width: w, height: h, left, top } = lb;
+  if (src.width === w && src.height === h) return fillTensor(src.data, lb, format, out);
+  const plane = iw * ih;
+  if (out.length !== 3 * plane) throw new RangeError(`tensor holds ${out.length} values, expected ${3 * plane}`);
+  const first = format.channelOrder === 'bgr' ? 2 : 0;
+  const last = 2 - first;
+  const s = format.scale;
+  const one = 1 << (ROW_SHIFT / 2);
+  // Checks the sizes before any value is written, so a bad call leaves `out` as it was.
+  resampleRows(src, w, h, (y, upper, lower, w1) => {
+    const w0 = one - w1;
+    let dst = (top + y) * iw + left;
+    const end = dst + w;
+    // Hot loop: the rows hold w x 3 values (see resampleRows), so the reads are asserted, not checked.
+    for (let i = 0; dst < end; dst++, i += 3) {
+      const a = (upper[i + first]! * w0 + lower[i + first]! * w1 + ROW_ROUND) >> ROW_SHIFT;
+      const b = (upper[i + 1]! * w0 + lower[i + 1]! * w1 + ROW_ROUND) >> ROW_SHIFT;
+      const c = (upper[i + last]! * w0 + lower[i + last]! * w1 + ROW_ROUND) >> ROW_SHIFT;
+      out[dst] = a * s;
+      out[dst + plane] = b * s;
+      out[dst + 2 * plane] = c * s;
+    }
+  });
+  if (w !== iw || h !== ih) fillPadding(out, lb, format.pad);
   return out;
 }
 

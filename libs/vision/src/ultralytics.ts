@@ -17,21 +17,22 @@ export function decodeUltralytics(
   const found: Candidate[] = [];
   // Scores are laid out class by class; scanning per anchor keeps this a single pass without
   // allocating per-anchor state, and the strided reads stay cheap at N <= 8400.
+  // Hot loop: the length check above keeps every read inside the output, so reads are asserted, not checked.
   for (let i = 0; i < anchors; i++) {
     let best = 0;
     let classId = -1;
     for (let c = 0, o = 4 * anchors + i; c < numClasses; c++, o += anchors) {
-      const v = output[o];
+      const v = output[o]!;
       if (v > best) {
         best = v;
         classId = c;
       }
     }
     if (classId < 0 || best < scoreThreshold) continue;
-    const cx = output[i];
-    const cy = output[anchors + i];
-    const w = output[2 * anchors + i];
-    const h = output[3 * anchors + i];
+    const cx = output[i]!;
+    const cy = output[anchors + i]!;
+    const w = output[2 * anchors + i]!;
+    const h = output[3 * anchors + i]!;
     found.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score: best, classId });
   }
   return found;

@@ -28,9 +28,9 @@ describe('decodeYolox', () => {
       [40, 40, 56, 56],
     ]);
     expect(found.map((c) => c.classId)).toEqual([1, 2, 0]);
-    expect(found[0].score).toBeCloseTo(0.72, 6);
-    expect(found[1].score).toBeCloseTo(0.4, 6);
-    expect(found[2].score).toBe(1);
+    expect(found[0]?.score).toBeCloseTo(0.72, 6);
+    expect(found[1]?.score).toBeCloseTo(0.4, 6);
+    expect(found[2]?.score).toBe(1);
   });
 
   it('applies the threshold to obj * class, not to either alone', () => {

@@ -30,13 +30,14 @@ export function decodeYolox(
     for (let gy = 0; gy < gh; gy++) {
       for (let gx = 0; gx < gw; gx++, a++) {
         const o = a * row;
-        const obj = output[o + 4];
+        // Hot loop: the length check above keeps every read inside the output, so reads are asserted, not checked.
+        const obj = output[o + 4]!;
         // score = obj * class <= obj: most anchors are rejected without reading their classes.
         if (obj < scoreThreshold) continue;
         let best = 0;
         let classId = 0;
         for (let c = 0; c < numClasses; c++) {
-          const v = output[o + 5 + c];
+          const v = output[o + 5 + c]!;
           if (v > best) {
             best = v;
             classId = c;
@@ -44,10 +45,10 @@ export function decodeYolox(
         }
         const score = obj * best;
         if (score < scoreThreshold) continue;
-        const cx = (output[o] + gx) * stride;
-        const cy = (output[o + 1] + gy) * stride;
-        const w = Math.exp(output[o + 2]) * stride;
-        const h = Math.exp(output[o + 3]) * stride;
+        const cx = (output[o]! + gx) * stride;
+        const cy = (output[o + 1]! + gy) * stride;
+        const w = Math.exp(output[o + 2]!) * stride;
+        const h = Math.exp(output[o + 3]!) * stride;
         found.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score, classId });
       }
     }

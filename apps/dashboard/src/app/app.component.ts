@@ -1,9 +1,10 @@
 import { ChangeDetectionStrategy, Component } from '@angular/core';
 import { RouterLink, RouterOutlet } from '@angular/router';
+import { ApiKeyDialogComponent } from './shared/api-key-dialog.component';
 
 @Component({
   selector: 'fs-root',
-  imports: [RouterOutlet, RouterLink],
+  imports: [RouterOutlet, RouterLink, ApiKeyDialogComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <header class="bar">
@@ -11,11 +12,13 @@ import { RouterLink, RouterOutlet } from '@angular/router';
       <nav aria-label="Main">
         <a routerLink="/live">Live</a>
         <a routerLink="/jobs">Jobs</a>
+        <a routerLink="/cameras">Cameras</a>
       </nav>
     </header>
     <main>
       <router-outlet />
     </main>
+    <fs-api-key-dialog />
   `,
   styles: `
     .bar {

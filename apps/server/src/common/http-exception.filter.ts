@@ -30,6 +30,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status && status < 500) {
       return { status, body: { error: codeForStatus(status), detail: (exception as Error).message } };
     }
+    if (isConnectionLoss(exception)) {
+      // The database went away mid-request (restart, network): a retry will do, it is not a bug.
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        body: { error: 'service_unavailable', detail: 'The database is unreachable; retry in a moment' },
+      };
+    }
     return {
       status: HttpStatus.INTERNAL_SERVER_ERROR,
       body: { error: 'internal_error', detail: 'Internal server error' },
@@ -51,4 +58,14 @@ function statusOf(exception: unknown): number | undefined {
     (exception as { status?: unknown; statusCode?: unknown }).status ??
     (exception as { statusCode?: unknown }).statusCode;
   return typeof candidate === 'number' && candidate >= 400 && candidate < 600 ? candidate : undefined;
+}
+
+/** Socket errors, and PostgreSQL's connection-exception (08xxx) and admin-shutdown (57P0x) SQLSTATEs. */
+const CONNECTION_LOSS = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|08...|57P0.)$/;
+
+function isConnectionLoss(exception: unknown): boolean {
+  if (typeof exception !== 'object' || exception === null) return false;
+  const { code, message } = exception as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && CONNECTION_LOSS.test(code)) return true;
+  return typeof message === 'string' && /Connection terminated|connection (is )?closed/i.test(message);
 }

@@ -56,6 +56,24 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * Raw SQL written with `?` placeholders (numbered for PostgreSQL), for the statements TypeORM's
+   * builders cannot say (conditional claims with RETURNING). Waits for the database first.
+   */
+  async sql(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[]; affected: number }> {
+    const ds = await this.ready();
+    let n = 0;
+    const text = this.kind === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+    const runner = ds.createQueryRunner();
+    try {
+      const result = await runner.query(text, params, true);
+      const rows = (result.records ?? []) as Record<string, unknown>[];
+      return { rows, affected: result.affected ?? rows.length };
+    } finally {
+      await runner.release();
+    }
+  }
+
   private async connect(): Promise<DataSource> {
     let delay = RETRY_MIN_MS;
     for (;;) {

@@ -10,10 +10,13 @@ import {
 import type { Response } from 'express';
 import { DatabaseService } from '../database/database.service';
 import { ReadinessService } from './readiness.service';
+import { OpenAccess } from '../security/access.decorators';
 import { errorMessage } from '../common/error-message';
 
 @ApiTags('health')
 @Controller('health')
+// Probes carry no key and must never be rate limited.
+@OpenAccess()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

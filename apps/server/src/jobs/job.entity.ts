@@ -57,6 +57,18 @@ export class JobEntity {
   /** How many times a worker claimed the job: 1 unless a lease expired and another took over. */
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
+
+  /** Tracking jobs with lines or zones: the validated `SceneGeometry` as JSON. */
+  @Column({ name: 'scene_geometry', type: 'text', nullable: true })
+  sceneGeometry!: string | null;
+
+  /** Tracking jobs: `{frame, state}` JSON, the scene after every frame up to `frame` was stored (resume point). */
+  @Column({ name: 'scene_state', type: 'text', nullable: true })
+  sceneState!: string | null;
+
+  /** Jobs with lines: `LineCount[]` JSON, the counts of the stored frames. */
+  @Column({ name: 'line_counts', type: 'text', nullable: true })
+  lineCounts!: string | null;
 }
 
 @Entity({ name: 'job_results' })

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
-import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { Clock, SystemClock } from '../common/clock';
 import { PipelineModule } from '../pipeline/pipeline.module';
-import { FINISHED_METRIC, FRAMES_METRIC, JobProcessor } from './job-processor';
+import { JobProcessor } from './job-processor';
+import { jobsMetricProviders, JobsMetrics } from './jobs.metrics';
 import { JobsRepository } from './jobs.repository';
 import { JobsService } from './jobs.service';
 import { JobsWorker } from './jobs.worker';
+import { FfmpegMediaProvider, MediaProvider } from './media.provider';
+import { LocalStorageProvider, StorageProvider } from './storage.provider';
 
 /** Everything but HTTP: the worker-only process imports this alone. */
 @Module({
@@ -14,9 +17,12 @@ import { JobsWorker } from './jobs.worker';
     JobProcessor,
     JobsWorker,
     JobsService,
-    makeCounterProvider({ name: FRAMES_METRIC, help: 'Video job frames run through a pipeline and stored.' }),
-    makeCounterProvider({ name: FINISHED_METRIC, help: 'Video jobs that ended, by status.', labelNames: ['status'] }),
+    ...jobsMetricProviders,
+    JobsMetrics,
+    { provide: MediaProvider, useClass: FfmpegMediaProvider },
+    { provide: StorageProvider, useClass: LocalStorageProvider },
+    { provide: Clock, useClass: SystemClock },
   ],
-  exports: [JobsService],
+  exports: [JobsService, StorageProvider],
 })
 export class JobsCoreModule {}

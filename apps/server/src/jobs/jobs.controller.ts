@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import {
   Body,
@@ -18,6 +17,7 @@ import {
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { MediaAccess, Submission } from '../security/access.decorators';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import type { Response } from 'express';
@@ -33,6 +33,7 @@ import {
   SubmitJobDto,
 } from './jobs.dto';
 import { JobsService } from './jobs.service';
+import { StorageProvider } from './storage.provider';
 import { DatabaseReadyInterceptor } from '../database/database-ready.interceptor';
 
 const LIST_LIMIT = 50;
@@ -57,9 +58,13 @@ const jobIdPipe = new ParseUUIDPipe({
 @Controller(['video', 'v1/video'])
 @UseInterceptors(DeprecationInterceptor, DatabaseReadyInterceptor)
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly storage: StorageProvider,
+  ) {}
 
   @Post('submit')
+  @Submission()
   @HttpCode(HttpStatus.ACCEPTED)
   @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
@@ -75,9 +80,9 @@ export class JobsController {
       const errors = await validate(dto, { whitelist: true });
       if (errors.length > 0) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', messages(errors));
       const upload = { id: file.filename, path: file.path, originalName: file.originalname || null };
-      return { job_id: await this.jobs.submit(upload, dto.pipeline_id, dto.fps ?? null) };
+      return { job_id: await this.jobs.submit(upload, dto) };
     } catch (error) {
-      await rm(file.path, { force: true });
+      await this.storage.remove(file.path);
       throw error;
     }
   }
@@ -101,6 +106,8 @@ export class JobsController {
    * (206 partial content), which browsers need to seek in a video.
    */
   @Get('jobs/:id/video')
+  // <video src> cannot send headers: the key may come as ?api_key= (docs/SECURITY.md).
+  @MediaAccess()
   @ApiResponse({ status: 200, description: 'The uploaded video; Range requests answer 206.' })
   async video(@Param('id', jobIdPipe) id: string, @Res() res: Response): Promise<void> {
     const file = await this.jobs.videoFile(id);

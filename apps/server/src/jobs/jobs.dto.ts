@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   JOB_STATUSES,
   type JobFrameResult,
@@ -9,12 +9,18 @@ import {
   type JobResultsResponse,
   type JobStatus,
   type JobStatusResponse,
+  type JobSubmitRequest,
   type JobSubmitResponse,
+  type LineCount,
   type PipelineResult,
 } from '@forgesyte/contracts';
+import type { JobEntity, JobResultEntity } from './job.entity';
+
+/** Lines and zones are small: 32 of each, 256 points a zone at most. */
+const GEOMETRY_MAX_CHARS = 64 * 1024;
 
 /** Multipart fields of POST /video/submit (the file itself is checked by its bytes). */
-export class SubmitJobDto {
+export class SubmitJobDto implements JobSubmitRequest {
   @ApiProperty({ type: 'string', format: 'binary', description: 'The video (MP4, MOV, or anything ffmpeg decodes).' })
   @IsOptional()
   file?: unknown;
@@ -36,6 +42,24 @@ export class SubmitJobDto {
   @Min(0.01)
   @Max(240)
   fps?: number;
+
+  @ApiPropertyOptional({
+    example: '[{"id":"door","from":[100,400],"to":[500,400],"classes":["person"]}]',
+    description: 'Tracking pipelines: counting lines, JSON (see docs/API.md, Tracking).',
+  })
+  @IsOptional()
+  @IsString({ message: 'lines must be JSON text' })
+  @MaxLength(GEOMETRY_MAX_CHARS)
+  lines?: string;
+
+  @ApiPropertyOptional({
+    example: '[{"id":"bay","points":[[0,0],[200,0],[200,200],[0,200]]}]',
+    description: 'Tracking pipelines: zones, JSON (see docs/API.md, Tracking).',
+  })
+  @IsOptional()
+  @IsString({ message: 'zones must be JSON text' })
+  @MaxLength(GEOMETRY_MAX_CHARS)
+  zones?: string;
 }
 
 export class PageQueryDto {
@@ -83,6 +107,12 @@ export class JobStatusDto implements JobStatusResponse {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) started_at!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) finished_at!: string | null;
   @ApiPropertyOptional({ description: 'Why the job failed.' }) error?: string;
+  @ApiPropertyOptional({
+    description: 'Jobs with lines: cumulative [{id, in, out}] of the frames stored so far, final once finished.',
+    type: 'array',
+    items: { type: 'object' },
+  })
+  lines?: LineCount[];
 }
 
 export class JobFrameDto implements JobFrameResult {
@@ -103,4 +133,40 @@ export class JobResultsDto implements JobResultsResponse {
 
 export class JobListDto implements JobListResponse {
   @ApiProperty({ type: [JobStatusDto] }) jobs!: JobStatusDto[];
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** A job as the API shows it: the one mapping from the stored row to the wire. */
+export function mapJobStatus(job: JobEntity): JobStatusDto {
+  const total = job.framesTotal ?? 0;
+  const processed = job.framesProcessed;
+  const body: JobStatusDto = {
+    job_id: job.id,
+    status: job.status,
+    pipeline_id: job.pipelineId,
+    progress: {
+      frames_processed: processed,
+      frames_total: total,
+      percent:
+        total > 0 ? Math.min(100, Math.round((processed / total) * 1000) / 10) : job.status === 'completed' ? 100 : 0,
+    },
+    created_at: iso(job.createdAt) ?? '',
+    started_at: iso(job.startedAt),
+    finished_at: iso(job.finishedAt),
+  };
+  if (job.error) body.error = job.error;
+  if (job.lineCounts) body.lines = JSON.parse(job.lineCounts) as LineCount[];
+  return body;
+}
+
+/** One stored frame result as the API shows it. */
+export function mapJobFrame(row: JobResultEntity): JobFrameDto {
+  return {
+    frame_index: row.frameIndex,
+    timestamp_ms: row.timestampMs,
+    result: JSON.parse(row.result) as PipelineResult,
+  };
 }

@@ -41,3 +41,38 @@ export class CreateJobs1732000000000 implements MigrationInterface {
     await runner.query(`DROP TABLE jobs`);
   }
 }
+
+/** Named leases, so that one process in a deployment does a periodic chore (the retention sweep). */
+export class CreateLeases1733000000000 implements MigrationInterface {
+  name = 'CreateLeases1733000000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE leases (
+        name varchar(64) PRIMARY KEY,
+        owner varchar(128) NOT NULL,
+        expires_at bigint NOT NULL
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE leases`);
+  }
+}
+
+/** Tracking jobs: their lines and zones, the tracker state at the last checkpoint, and the line counts so far. */
+export class AddJobScene1735000000000 implements MigrationInterface {
+  name = 'AddJobScene1735000000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    for (const column of ['scene_geometry', 'scene_state', 'line_counts']) {
+      await runner.query(`ALTER TABLE jobs ADD COLUMN ${column} text`);
+    }
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    for (const column of ['line_counts', 'scene_state', 'scene_geometry']) {
+      await runner.query(`ALTER TABLE jobs DROP COLUMN ${column}`);
+    }
+  }
+}

@@ -11,6 +11,16 @@ export interface NewJob {
   filePath: string;
   originalName: string | null;
   createdAt: number;
+  /** Tracking jobs with lines or zones: `SceneGeometry` JSON. */
+  sceneGeometry?: string | null;
+}
+
+/** A tracking job's resume point: the scene after every frame up to `frame` was stored, and its line counts. */
+export interface SceneCheckpoint {
+  /** `{frame, state}` JSON. */
+  state: string;
+  /** `LineCount[]` JSON, or null without lines. */
+  lines: string | null;
 }
 
 export interface StoredFrame {
@@ -36,19 +46,8 @@ export class JobsRepository {
     return this.database.ready();
   }
 
-  /** Raw SQL written with `?` placeholders, numbered for PostgreSQL. */
-  private async exec(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[]; affected: number }> {
-    const ds = await this.source();
-    let n = 0;
-    const text = this.postgres ? sql.replace(/\?/g, () => `$${++n}`) : sql;
-    const runner = ds.createQueryRunner();
-    try {
-      const result = await runner.query(text, params, true);
-      const rows = (result.records ?? []) as Record<string, unknown>[];
-      return { rows, affected: result.affected ?? rows.length };
-    } finally {
-      await runner.release();
-    }
+  private exec(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[]; affected: number }> {
+    return this.database.sql(sql, params);
   }
 
   async ready(): Promise<void> {
@@ -97,15 +96,24 @@ export class JobsRepository {
        RETURNING id`,
       [owner, now + leaseMs, now, now, maxAttempts, now, maxAttempts],
     );
-    return rows.length > 0 ? String(rows[0].id) : null;
+    const [row] = rows;
+    return row ? String(row.id) : null;
   }
 
-  /** Extends the lease and records progress; false when the job is no longer ours. */
-  async heartbeat(id: string, owner: string, processed: number, now: number, leaseMs: number): Promise<boolean> {
+  /** Extends the lease and records progress (and a tracking job's checkpoint); false when the job is no longer ours. */
+  async heartbeat(
+    id: string,
+    owner: string,
+    processed: number,
+    now: number,
+    leaseMs: number,
+    scene?: SceneCheckpoint,
+  ): Promise<boolean> {
     const { affected } = await this.exec(
-      `UPDATE jobs SET lease_expires_at = ?, frames_processed = ?
+      `UPDATE jobs SET lease_expires_at = ?, frames_processed = ?,
+         scene_state = COALESCE(?, scene_state), line_counts = COALESCE(?, line_counts)
        WHERE id = ? AND lease_owner = ? AND status = 'running'`,
-      [now + leaseMs, processed, id, owner],
+      [now + leaseMs, processed, scene?.state ?? null, scene?.lines ?? null, id, owner],
     );
     return affected > 0;
   }
@@ -123,13 +131,22 @@ export class JobsRepository {
     id: string,
     owner: string,
     status: 'completed' | 'failed',
-    fields: { processed: number; total?: number; error?: string; now: number },
+    fields: { processed: number; total?: number; error?: string; now: number; lines?: string | null },
   ): Promise<boolean> {
     const { affected } = await this.exec(
       `UPDATE jobs SET status = ?, frames_processed = ?, frames_total = COALESCE(?, frames_total), error = ?,
-         finished_at = ?, lease_expires_at = NULL
+         finished_at = ?, lease_expires_at = NULL, line_counts = COALESCE(?, line_counts)
        WHERE id = ? AND lease_owner = ? AND status = 'running'`,
-      [status, fields.processed, fields.total ?? null, fields.error ?? null, fields.now, id, owner],
+      [
+        status,
+        fields.processed,
+        fields.total ?? null,
+        fields.error ?? null,
+        fields.now,
+        fields.lines ?? null,
+        id,
+        owner,
+      ],
     );
     return affected > 0;
   }
@@ -212,6 +229,21 @@ export class JobsRepository {
       skip: offset,
       take: limit,
     });
+  }
+
+  /**
+   * Takes the named lease for `owner` until now + ttlMs, or renews it when `owner` holds it
+   * already. True when `owner` holds it afterwards: another holder's unexpired lease wins.
+   */
+  async holdLease(name: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+    const { rows } = await this.exec(
+      `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+       WHERE leases.owner = excluded.owner OR leases.expires_at < ?
+       RETURNING owner`,
+      [name, owner, now + ttlMs, now],
+    );
+    return rows.length > 0;
   }
 
   /** Finished jobs older than the cutoff, for retention. */

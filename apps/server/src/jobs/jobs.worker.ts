@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Clock } from '../common/clock';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { JobProcessor, type StopReason } from './job-processor';
 import { JobsRepository } from './jobs.repository';
@@ -29,6 +30,7 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
     @InjectConfig() private readonly config: AppConfig,
     private readonly repository: JobsRepository,
     private readonly processor: JobProcessor,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -74,7 +76,7 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
       try {
         jobId = await this.repository.claim(
           this.owner,
-          Date.now(),
+          this.clock.now(),
           this.config.JOBS_LEASE_S * 1000,
           this.config.JOBS_MAX_ATTEMPTS,
         );
@@ -85,11 +87,12 @@ export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShut
         await this.idle();
         continue;
       }
-      await this.run(jobId);
+      await this.processClaimed(jobId);
     }
   }
 
-  private async run(jobId: string): Promise<void> {
+  /** Processes a job this process has just claimed, then hands it back, or cleans up after a stop. */
+  private async processClaimed(jobId: string): Promise<void> {
     const stop = new AbortController();
     this.running.set(jobId, stop);
     try {

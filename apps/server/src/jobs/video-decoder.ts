@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { lastLine, selectionArgs, type Size } from './video-probe';
+import { rawFrameSplitter } from './raw-frames';
+import { damageIn, lastLine, selectionArgs, VideoDamagedError, type Size } from './video-probe';
 
 /**
  * Yields the selected frames as packed RGB24 at `size`, straight from ffmpeg's stdout. Each
  * frame is its own Buffer (a consumer may still hold earlier ones). Stopping the iteration early
- * kills ffmpeg; a failed decode throws after the frames that did decode.
+ * kills ffmpeg; a failed or damaged decode (VideoDamagedError) throws after the frames that did decode.
  */
 export async function* decodeRgbFrames(
   ffmpeg: string,
@@ -43,24 +44,16 @@ export async function* decodeRgbFrames(
 
   let finished = false;
   try {
-    let frame = Buffer.allocUnsafe(frameBytes);
-    let filled = 0;
+    const frames: Buffer[] = [];
+    const split = rawFrameSplitter(frameBytes, (frame) => frames.push(frame));
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const n = Math.min(frameBytes - filled, chunk.length - offset);
-        chunk.copy(frame, filled, offset, offset + n);
-        filled += n;
-        offset += n;
-        if (filled === frameBytes) {
-          yield frame;
-          frame = Buffer.allocUnsafe(frameBytes);
-          filled = 0;
-        }
-      }
+      split(chunk);
+      yield* frames.splice(0);
     }
     const code = await exited;
     if (code !== 0) throw new Error(`ffmpeg failed decoding the video: ${lastLine(stderr)}`);
+    const damage = damageIn(stderr, path);
+    if (damage) throw new VideoDamagedError(damage);
     finished = true;
   } finally {
     if (!finished && child.exitCode === null) child.kill('SIGKILL');

@@ -1,14 +1,4 @@
-import { join, resolve } from 'node:path';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { buildConfig } from '../config/config';
-import { resolveFfmpeg } from './ffmpeg-path';
-import { decodeRgbFrames } from './video-decoder';
-import { countFrames, fitInside, hasFtypBox, NotAVideoError, parseProbe, probeVideo, readHead } from './video-probe';
-
-const MEDIA = resolve(__dirname, '../../../../..', 'shared', 'media');
-const CLIP = join(MEDIA, 'one-by-one-person-detection.mp4');
-const ffmpeg = resolveFfmpeg(buildConfig());
+import { damageIn, fitInside, parseProbe, shortfall, videoTooLarge } from './video-probe';
 
 const MP4_PROBE = `Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.mp4':
   Duration: 00:02:19.40, start: 0.000000, bitrate: 188 kb/s
@@ -55,56 +45,36 @@ describe('fitInside', () => {
   });
 });
 
-describe('ffmpeg on real files', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'forgesyte-probe-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describe('damage and size checks', () => {
+  const info = { format: 'mov,mp4,m4a,3gp,3g2,mj2', width: 768, height: 432, fps: 10, durationMs: 139_400 };
 
-  it('sees the ftyp box of the MP4 clip and none in a JPEG', async () => {
-    expect(hasFtypBox(await readHead(CLIP))).toBe(true);
-    expect(hasFtypBox(await readHead(join(MEDIA, 'bus.jpg')))).toBe(false);
-  });
-
-  it('probes the clip as a 768x432 10 fps video', async () => {
-    await expect(probeVideo(ffmpeg, CLIP)).resolves.toMatchObject({ width: 768, height: 432, fps: 10 });
-  });
-
-  it('refuses a JPEG, a text file and a truncated MP4 as videos', async () => {
-    await expect(probeVideo(ffmpeg, join(MEDIA, 'bus.jpg'))).rejects.toBeInstanceOf(NotAVideoError);
-    const text = join(dir, 'notes.mp4');
-    writeFileSync(text, 'these are not video bytes\n'.repeat(100));
-    await expect(probeVideo(ffmpeg, text)).rejects.toBeInstanceOf(NotAVideoError);
-    const fake = join(dir, 'fake.mp4');
-    writeFileSync(fake, Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom'), Buffer.alloc(2000, 7)]));
-    expect(hasFtypBox(await readHead(fake))).toBe(true);
-    await expect(probeVideo(ffmpeg, fake)).rejects.toBeInstanceOf(NotAVideoError);
+  it('names the first line of ffmpeg output that reports damage, without the server path', () => {
+    const stderr = [
+      'frame=   10 fps=0.0',
+      '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x1ebd6bc0] stream 0, offset 0xf8b82: partial file',
+      '/srv/data/uploads/abc: Invalid data found when processing input',
+    ].join('\n');
+    expect(damageIn(stderr, '/srv/data/uploads/abc')).toBe('stream 0, offset 0xf8b82: partial file');
+    expect(damageIn('/srv/data/uploads/abc: Invalid data found when processing input', '/srv/data/uploads/abc')).toBe(
+      'Invalid data found when processing input',
+    );
+    expect(damageIn('frame=  139 fps=0.0 q=-0.0 Lsize=N/A', '/x')).toBeNull();
   });
 
-  it('counts every frame, or the fps samples, and decodes exactly that many raw RGB frames', async () => {
-    await expect(countFrames(ffmpeg, CLIP, null)).resolves.toBe(1394);
-    const sampled = await countFrames(ffmpeg, CLIP, 1);
-    expect(sampled).toBe(139);
-    const size = fitInside({ width: 768, height: 432 }, { width: 416, height: 416 });
-    let frames = 0;
-    let first: Buffer | null = null;
-    for await (const frame of decodeRgbFrames(ffmpeg, CLIP, 1, size)) {
-      expect(frame.length).toBe(size.width * size.height * 3);
-      first ??= frame;
-      frames++;
-    }
-    expect(frames).toBe(sampled);
-    // Real picture content, not a zero-filled buffer.
-    expect(new Set(first)).not.toEqual(new Set([0]));
+  it('calls a decode short when far fewer frames come out than the stated duration implies', () => {
+    expect(shortfall(42, info, 1)).toMatch(/only 42 of about 139 frames/);
+    expect(shortfall(139, info, 1)).toBeNull();
+    expect(shortfall(70, info, 0.5)).toBeNull();
+    expect(shortfall(10, { ...info, durationMs: null }, 1)).toBeNull();
   });
 
-  it('stops ffmpeg when the consumer stops early', async () => {
-    let frames = 0;
-    for await (const frame of decodeRgbFrames(ffmpeg, CLIP, null, { width: 64, height: 36 })) {
-      expect(frame.length).toBe(64 * 36 * 3);
-      if (++frames === 5) break;
-    }
-    expect(frames).toBe(5);
+  it('refuses headers over JOBS_MAX_VIDEO_PIXELS or JOBS_MAX_FRAMES, naming the setting', () => {
+    const limits = { JOBS_MAX_VIDEO_PIXELS: 40_000_000, JOBS_MAX_FRAMES: 500_000 };
+    expect(videoTooLarge(info, 1, limits)).toBeNull();
+    expect(videoTooLarge({ ...info, width: 8192, height: 8192 }, 1, limits)).toMatch(
+      /8192x8192.*JOBS_MAX_VIDEO_PIXELS/,
+    );
+    expect(videoTooLarge({ ...info, durationMs: 72_000_000 }, 30, limits)).toMatch(/2160000 frames.*JOBS_MAX_FRAMES/);
+    expect(videoTooLarge({ ...info, durationMs: 72_000_000, fps: null }, null, limits)).toBeNull();
   });
 });

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
 
 export interface Size {
   width: number;
@@ -16,6 +15,45 @@ export interface VideoInfo extends Size {
 
 export class NotAVideoError extends Error {}
 
+/** The file opens but is damaged (truncated, corrupt): ffmpeg said so while decoding, or far fewer frames came out than the container states. */
+export class VideoDamagedError extends Error {
+  constructor(detail: string) {
+    super(`the video is damaged: ${detail}`);
+    this.name = 'VideoDamagedError';
+  }
+}
+
+/**
+ * What ffmpeg prints when the data ends early or does not decode. It still exits 0 after a truncated MP4 whose
+ * index is at the front (it decodes what is there), so its messages are what tell a damaged file from a short one.
+ */
+const DAMAGE =
+  /partial file|Invalid data found when processing input|Error while decoding|corrupt|truncat|moov atom not found/i;
+
+/** The first line of ffmpeg's output that reports damage, or null; the server's path of the file is left out. */
+export function damageIn(stderr: string, path: string): string | null {
+  const line = stderr.split(/[\r\n]+/).find((l) => DAMAGE.test(l));
+  if (!line) return null;
+  return line
+    .split(path)
+    .join('the file')
+    .replace(/^\[[^\]]*\]\s*/, '')
+    .replace(/^the file:\s*/, '')
+    .trim();
+}
+
+/**
+ * A decode that yielded far fewer frames than the container's duration implies (at the selection's rate) lost the
+ * rest. 10 % and two frames of slack absorb rounding and variable frame rates.
+ */
+export function shortfall(decoded: number, info: VideoInfo, fps: number | null): string | null {
+  const rate = fps ?? info.fps;
+  if (info.durationMs === null || rate === null) return null;
+  const expected = (info.durationMs / 1000) * rate;
+  if (decoded >= expected * 0.9 - 2) return null;
+  return `only ${decoded} of about ${Math.round(expected)} frames decode (the container states ${Math.round(info.durationMs / 1000)} s at ${rate} fps)`;
+}
+
 /** Demuxers that open still images: ffmpeg presents a JPEG as a one-frame "video". */
 const IMAGE_FORMATS = /^(image2|[a-z0-9]+_pipe|gif|apng|webp)$/;
 
@@ -24,24 +62,15 @@ export function hasFtypBox(head: Buffer): boolean {
   return head.length >= 8 && head.toString('latin1', 4, 8) === 'ftyp';
 }
 
-export async function readHead(path: string, bytes = 16): Promise<Buffer> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await file.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
-
 /** Reads what `ffmpeg -i` prints about the input; null when it shows no usable video stream. */
 export function parseProbe(stderr: string): VideoInfo | null {
   const input = /^Input #0, ([^\s]+), from /m.exec(stderr);
   const stream = /^\s*Stream #0:\d+.*?: Video: (.*)$/m.exec(stderr);
   if (!input || !stream) return null;
-  const format = input[1].replace(/,$/, '');
-  const size = /(?:^|[ ,])(\d{1,5})x(\d{1,5})(?:[ ,]|$)/.exec(stream[1]);
+  const [, formatName = ''] = input;
+  const [, streamLine = ''] = stream;
+  const format = formatName.replace(/,$/, '');
+  const size = /(?:^|[ ,])(\d{1,5})x(\d{1,5})(?:[ ,]|$)/.exec(streamLine);
   if (!size) return null;
   let width = Number(size[1]);
   let height = Number(size[2]);
@@ -50,7 +79,7 @@ export function parseProbe(stderr: string): VideoInfo | null {
   const rotation = /rotate\s*:\s*(-?\d+)|rotation of (-?[\d.]+) degrees/.exec(stderr);
   const degrees = rotation ? Math.abs(Math.round(Number(rotation[1] ?? rotation[2]))) % 180 : 0;
   if (degrees === 90) [width, height] = [height, width];
-  const rate = /([\d.]+)k? fps/.exec(stream[1]) ?? /([\d.]+)k? tbr/.exec(stream[1]);
+  const rate = /([\d.]+)k? fps/.exec(streamLine) ?? /([\d.]+)k? tbr/.exec(streamLine);
   const fps = rate && Number(rate[1]) > 0 ? Number(rate[1]) : null;
   const duration = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(stderr);
   const durationMs = duration
@@ -108,7 +137,9 @@ export async function countFrames(
   const { code, stderr } = await runFfmpeg(ffmpeg, args, signal);
   const counts = [...stderr.matchAll(/frame=\s*(\d+)/g)];
   if (code !== 0 || counts.length === 0) throw new Error(`ffmpeg could not decode the video: ${lastLine(stderr)}`);
-  return Number(counts[counts.length - 1][1]);
+  const damage = damageIn(stderr, path);
+  if (damage) throw new VideoDamagedError(damage);
+  return Number(counts.at(-1)?.[1]);
 }
 
 function runFfmpeg(
@@ -131,5 +162,25 @@ function runFfmpeg(
 
 export function lastLine(text: string): string {
   const lines = text.split(/[\r\n]+/).filter((l) => l.trim() !== '');
-  return lines.length ? lines[lines.length - 1].trim() : 'no output';
+  return lines.at(-1)?.trim() ?? 'no output';
+}
+
+/** Why a video whose header says this is refused at submit, or null when it is within the limits. */
+export function videoTooLarge(
+  info: VideoInfo,
+  fps: number | null,
+  limits: { JOBS_MAX_VIDEO_PIXELS: number; JOBS_MAX_FRAMES: number },
+): string | null {
+  const pixels = info.width * info.height;
+  if (pixels > limits.JOBS_MAX_VIDEO_PIXELS) {
+    return `the video is ${info.width}x${info.height} (${pixels} pixels a frame); the limit is ${limits.JOBS_MAX_VIDEO_PIXELS} (JOBS_MAX_VIDEO_PIXELS)`;
+  }
+  const rate = fps ?? info.fps;
+  if (info.durationMs !== null && rate !== null) {
+    const frames = Math.ceil((info.durationMs / 1000) * rate);
+    if (frames > limits.JOBS_MAX_FRAMES) {
+      return `the video lasts ${Math.round(info.durationMs / 1000)} s, about ${frames} frames at ${rate} fps; the limit is ${limits.JOBS_MAX_FRAMES} frames (JOBS_MAX_FRAMES)`;
+    }
+  }
+  return null;
 }

@@ -2,11 +2,13 @@ import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric, makeGaugeProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { register, type Gauge } from 'prom-client';
 import { BUILD_INFO } from '../build-info';
+import { MetricsController } from './metrics.controller';
 
 // Registered once per process: prom-client keeps one default registry, and collecting the
 // default metrics twice would throw.
 const prometheus = PrometheusModule.register({
   path: '/metrics',
+  controller: MetricsController,
   defaultMetrics: { enabled: true },
   global: true,
 });

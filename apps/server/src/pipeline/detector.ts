@@ -5,6 +5,7 @@ import {
   toImagePixels,
   type Candidate,
   type DetectorFamily,
+  type DetectorOutput,
   type DetectorPool,
   type Letterbox,
   type Placement,
@@ -20,6 +21,23 @@ export interface DetectorSpec {
   path: string;
   input: { width: number; height: number };
   labels: string[];
+}
+
+/** The bytes of an upright JPEG for the worker to decode, and how to decode them here if it cannot. */
+export interface JpegFrame {
+  jpeg: Buffer;
+  fallback: () => Promise<RgbImage>;
+}
+
+export interface DetectRequest {
+  /** Where the frame goes in the model input (`layout`). */
+  lb: Letterbox;
+  /** The size boxes are reported in. */
+  target: { width: number; height: number };
+  scoreThreshold: number;
+  iouThreshold: number;
+  /** No other frame is in the pipelines now (see `DetectorPool.detect`). */
+  alone?: boolean;
 }
 
 export interface DetectorRun {
@@ -60,19 +78,28 @@ export class Detector {
   }
 
   /**
-   * `image` must already be scaled to `lb.width` x `lb.height`; boxes come back in `target` pixels. `alone`: no other
-   * frame is in the pipelines now (see `DetectorPool.detect`).
+   * Runs one frame: `image` at any size with the aspect of `lb` (the worker scales it while it fills the model
+   * input), or the bytes of an upright JPEG that TurboJPEG takes, decoded in the worker (that time counts as
+   * pre-processing; bytes the worker cannot decode after all are decoded here by `fallback`, and that time counts
+   * too). Boxes come back in `target` pixels.
    */
-  async detect(
-    image: RgbImage,
-    lb: Letterbox,
-    target: { width: number; height: number },
-    scoreThreshold: number,
-    iouThreshold: number,
-    alone = false,
-  ): Promise<DetectorRun> {
+  async detect(frame: RgbImage | JpegFrame, request: DetectRequest): Promise<DetectorRun> {
+    const { lb, scoreThreshold, iouThreshold, alone = false } = request;
     const started = performance.now();
-    const out = await this.pool.detect(this.spec.id, image, lb, scoreThreshold, iouThreshold, alone);
+    if (!('jpeg' in frame)) {
+      const out = await this.pool.detect(this.spec.id, frame, lb, scoreThreshold, iouThreshold, alone);
+      return this.finish(out, started, request);
+    }
+    const out = await this.pool.detectJpeg(this.spec.id, frame.jpeg, lb, scoreThreshold, iouThreshold, alone);
+    if (out) return this.finish(out, started, request);
+    const image = await frame.fallback();
+    // The worker's refusal and the decode here.
+    const spent = performance.now() - started;
+    const run = await this.detect(image, request);
+    return { ...run, preprocess_ms: run.preprocess_ms + spent };
+  }
+
+  private finish(out: DetectorOutput, started: number, { lb, target }: DetectRequest): DetectorRun {
     const detections = out.candidates.map((c) => this.toDetection(c, lb, target));
     // The hand-over to and from the worker counts as post-processing, so the stages still add up to the wait.
     const handOver = performance.now() - started - out.preprocess_ms - out.inference_ms - out.postprocess_ms;
@@ -87,7 +114,8 @@ export class Detector {
   private toDetection(c: Candidate, lb: Letterbox, target: { width: number; height: number }): Detection {
     const b = toImagePixels(c, lb, target);
     return {
-      label: this.spec.labels[c.classId],
+      // Warm-up checked that the model has one class per label, so the fallback is never used.
+      label: this.spec.labels[c.classId] ?? String(c.classId),
       class_id: c.classId,
       score: round(c.score, 4),
       box: { x1: round(b.x1, 1), y1: round(b.y1, 1), x2: round(b.x2, 1), y2: round(b.y2, 1) },

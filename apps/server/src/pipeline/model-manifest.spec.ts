@@ -42,9 +42,28 @@ describe('loadManifest', () => {
         models: ['det'],
         classes: ['cat', 'dog'],
         input_size: { width: 416, height: 416 },
+        frame_size: { width: 416, height: 416 },
       },
       inputSize: { width: 416, height: 416 },
     });
+  });
+
+  it('gives a pipeline the frame size that holds what each of its nodes reads', () => {
+    const wide = { ...detector, id: 'wide', input: { width: 640, height: 320 } };
+    const twoDetectors = load(
+      [
+        decode,
+        { id: 'detect', kind: 'detect', model: 'det', inputs: ['decode'] },
+        { id: 'detect2', kind: 'detect', model: 'wide', inputs: ['decode'] },
+        { id: 'merge', kind: 'merge', inputs: ['detect', 'detect2'] },
+      ],
+      [detector, wide, ocrDet],
+    );
+    const both = describePipeline(twoDetectors.pipelines.get('p')!, twoDetectors);
+    // input_size stays the first detector's; the frame must fill the larger side of each.
+    expect(both.info.input_size).toEqual({ width: 416, height: 416 });
+    expect(both.info.frame_size).toEqual({ width: 640, height: 416 });
+    expect(both.inputSize).toEqual(both.info.frame_size);
   });
 
   it.each([
@@ -60,8 +79,17 @@ describe('loadManifest', () => {
 
   it('ships a manifest whose pipelines all load', () => {
     const m = loadManifest(resolve(__dirname, '..', '..', '..', '..', 'models', 'manifest.json'));
-    expect([...m.pipelines.keys()]).toEqual(['yolo', 'ocr', 'yolo_ocr', 'yolo11n', 'yolov8n']);
+    expect([...m.pipelines.keys()]).toEqual(['yolo', 'ocr', 'yolo_ocr', 'yolo_track', 'yolo11n', 'yolov8n']);
     expect(m.labels.get('yolox_nano_coco_416')).toHaveLength(80);
     expect(describePipeline(m.pipelines.get('yolo_ocr')!, m).inputSize).toEqual({ width: 1280, height: 1280 });
+    const frameSizes = [...m.pipelines.values()].map((p) => [p.id, describePipeline(p, m).info.frame_size]);
+    expect(Object.fromEntries(frameSizes)).toEqual({
+      yolo: { width: 416, height: 416 },
+      ocr: { width: 1280, height: 1280 },
+      yolo_ocr: { width: 1280, height: 1280 },
+      yolo_track: { width: 416, height: 416 },
+      yolo11n: { width: 320, height: 320 },
+      yolov8n: { width: 640, height: 640 },
+    });
   });
 });

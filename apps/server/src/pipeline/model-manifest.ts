@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { type PipelineInfo } from '@forgesyte/contracts';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { id, MODEL_FAMILIES, nodeKind, nodeSchema, type Description, type ManifestView } from './nodes';
+import { OCR_FRAME_SIZE } from './nodes/ocr.node';
+import { type ImageSize } from './image-decoder';
 
 const size = z.object({ width: z.number().int().positive(), height: z.number().int().positive() });
-const id = z.string().regex(/^[a-z0-9_]+$/, { error: 'must be lower-case letters, digits and _' });
 
 const modelSchema = z.object({
   id,
-  family: z.enum(['yolox', 'ultralytics', 'ppocr-det', 'ppocr-rec']),
+  family: z.enum(MODEL_FAMILIES),
   description: z.string().default(''),
   file: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -21,27 +23,12 @@ const modelSchema = z.object({
   license: z.string(),
 });
 
-const threshold = z.number().min(0).max(1);
-const nodeSchema = z.discriminatedUnion('kind', [
-  z.object({ id, kind: z.literal('decode') }),
-  z.object({
-    id,
-    kind: z.literal('detect'),
-    model: id,
-    inputs: z.array(id).min(1),
-    score_threshold: threshold.default(0.25),
-    iou_threshold: threshold.default(0.45),
-  }),
-  z.object({ id, kind: z.literal('ocr'), det_model: id, rec_model: id, inputs: z.array(id).min(1) }),
-  z.object({ id, kind: z.literal('merge'), inputs: z.array(id).min(1) }),
-]);
-
 const pipelineSchema = z.object({ id, description: z.string(), nodes: z.array(nodeSchema).min(1) });
 
 const manifestSchema = z.object({ models: z.array(modelSchema), pipelines: z.array(pipelineSchema) });
 
 export type ModelEntry = z.infer<typeof modelSchema>;
-export type PipelineNodeSpec = z.infer<typeof nodeSchema>;
+export type { PipelineNodeSpec } from './nodes';
 export type PipelineSpec = z.infer<typeof pipelineSchema>;
 
 export interface Manifest {
@@ -86,61 +73,42 @@ function checkGraph(pipeline: PipelineSpec, models: Map<string, ModelEntry>): vo
   const fail = (why: string) => {
     throw new Error(`pipeline ${pipeline.id}: ${why}`);
   };
-  const seen = new Set<string>();
+  const seen = new Map<string, PipelineSpec['nodes'][number]>();
   // Nodes must be listed after their inputs, which also rules out cycles.
   for (const node of pipeline.nodes) {
     if (seen.has(node.id)) fail(`node id ${node.id} is used twice`);
-    if (node.kind !== 'decode') {
-      for (const input of node.inputs)
-        if (!seen.has(input)) fail(`node ${node.id} reads ${input}, not defined before it`);
-    }
-    const needs: [string, ModelEntry['family'][]][] =
-      node.kind === 'detect'
-        ? [[node.model, ['yolox', 'ultralytics']]]
-        : node.kind === 'ocr'
-          ? [
-              [node.det_model, ['ppocr-det']],
-              [node.rec_model, ['ppocr-rec']],
-            ]
-          : [];
-    for (const [modelId, families] of needs) {
+    const kind = nodeKind(node);
+    for (const input of kind.inputs(node))
+      if (!seen.has(input)) fail(`node ${node.id} reads ${input}, not defined before it`);
+    for (const { model: modelId, families } of kind.models(node)) {
       const model = models.get(modelId);
       if (!model) fail(`node ${node.id} uses model ${modelId}, which the manifest does not list`);
       else if (!families.includes(model.family)) fail(`node ${node.id}: model ${modelId} is a ${model.family} model`);
     }
-    seen.add(node.id);
+    const problem = kind.check?.(node, seen);
+    if (problem) fail(`node ${node.id}: ${problem}`);
+    seen.set(node.id, node);
   }
   if (pipeline.nodes.filter((n) => n.kind === 'decode').length !== 1) fail('needs exactly one decode node');
-  const last = pipeline.nodes[pipeline.nodes.length - 1];
-  if (last.kind !== 'merge') fail('the last node must be a merge node');
+  if (pipeline.nodes.at(-1)?.kind !== 'merge') fail('the last node must be a merge node');
 }
 
-/** OCR reads small print: frames for OCR pipelines are scaled to fit this, not to the detector's size. */
-export const OCR_FRAME_SIZE = { width: 1280, height: 1280 } as const;
-
 /**
- * The `GET /pipelines` entry and the frame size video jobs should scale to, from the manifest
- * alone (so both are known before the models finish loading).
+ * The `GET /pipelines` entry and the frame size video jobs and cameras scale to, from the manifest alone (so both are
+ * known before the models finish loading).
  */
 export function describePipeline(
   spec: PipelineSpec,
   manifest: Manifest,
 ): { info: PipelineInfo; inputSize: { width: number; height: number } } {
-  const models: string[] = [];
-  const classes: string[] = [];
-  let detectorInput: { width: number; height: number } | undefined;
-  let ocr = false;
-  for (const node of spec.nodes) {
-    if (node.kind === 'detect') {
-      models.push(node.model);
-      detectorInput ??= manifest.models.get(node.model)?.input;
-      for (const label of manifest.labels.get(node.model) ?? []) if (!classes.includes(label)) classes.push(label);
-    } else if (node.kind === 'ocr') {
-      ocr = true;
-      models.push(node.det_model, node.rec_model);
-    }
-  }
-  const inputSize = ocr || !detectorInput ? { ...OCR_FRAME_SIZE } : { ...detectorInput };
+  const view: ManifestView = {
+    modelInput: (model) => manifest.models.get(model)?.input,
+    labels: (model) => manifest.labels.get(model) ?? [],
+  };
+  const d: Description = { models: [], classes: [], frameNeeds: [] };
+  for (const node of spec.nodes) nodeKind(node).describe(node, d, view);
+  const { models, classes, detectorInput } = d;
+  const frameSize = holdingBox(d.frameNeeds) ?? { ...OCR_FRAME_SIZE };
   return {
     info: {
       id: spec.id,
@@ -148,7 +116,18 @@ export function describePipeline(
       models,
       classes,
       input_size: detectorInput ? { ...detectorInput } : { ...OCR_FRAME_SIZE },
+      frame_size: { ...frameSize },
+      ...(spec.nodes.some((node) => node.kind === 'track') ? { tracking: true as const } : {}),
     },
-    inputSize,
+    inputSize: frameSize,
+  };
+}
+
+/** The smallest box every size fits inside (each side the largest of that side), or null for none. */
+function holdingBox(sizes: ImageSize[]): ImageSize | null {
+  if (sizes.length === 0) return null;
+  return {
+    width: Math.max(...sizes.map((s) => s.width)),
+    height: Math.max(...sizes.map((s) => s.height)),
   };
 }

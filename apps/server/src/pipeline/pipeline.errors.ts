@@ -21,3 +21,19 @@ export class SchedulerSaturatedError extends Error {
     this.name = 'SchedulerSaturatedError';
   }
 }
+
+/** The caller went away (a live client disconnected) before its work got a slot: the work never ran. */
+export class WorkCancelledError extends Error {
+  constructor() {
+    super('the work was cancelled before it started');
+    this.name = 'WorkCancelledError';
+  }
+}
+
+/** Lines or zones that do not parse, or that the pipeline cannot count (it has no track node). */
+export class InvalidGeometryError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'InvalidGeometryError';
+  }
+}

@@ -1,18 +1,26 @@
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { type InferenceSession } from 'onnxruntime-node';
-import { type Counter, type Histogram } from 'prom-client';
-import { type PipelineInfo, type PipelineResult } from '@forgesyte/contracts';
-import { DetectorPool, OcrWorkerEngine } from '@forgesyte/vision';
+import { hasGeometry, type PipelineInfo, type PipelineResult, type SceneGeometry } from '@forgesyte/contracts';
+import { SceneTracker, type SceneState } from '@forgesyte/vision';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { ReadinessService } from '../health/readiness.service';
-import { Detector } from './detector';
+import { type Detector } from './detector';
+import { ModelLoader, type LoadedPool, type LoadedTextReader } from './model-loader';
 import { InferenceScheduler, type Priority } from './inference-scheduler';
 import { describePipeline, loadManifest, type Manifest, type ModelEntry } from './model-manifest';
-import { CompiledPipeline, ocrKey, type FrameInput } from './pipeline-graph';
-import { InvalidImageError, SchedulerSaturatedError, UnknownPipelineError } from './pipeline.errors';
+import { CompiledPipeline, sceneOptionsOf, type FrameInput } from './pipeline-graph';
+import { PipelineMetrics } from './pipeline.metrics';
+import { Scene } from './scene';
+import { nodeKind, ocrKey, type SceneTurn } from './nodes';
+import {
+  InvalidGeometryError,
+  InvalidImageError,
+  SchedulerSaturatedError,
+  UnknownPipelineError,
+  WorkCancelledError,
+} from './pipeline.errors';
 
 /** RGB interleaved, 3 channels, no row padding. */
 export interface RawFrame {
@@ -22,14 +30,24 @@ export interface RawFrame {
 }
 
 export interface RunOptions {
-  /** 'live' (default) is refused at once when the scheduler is saturated; 'job' waits its turn. */
+  /**
+   * 'live' (default) is refused at once when the scheduler is saturated; 'job' waits its turn;
+   * 'camera' waits too, but only its newest frame per `key` (see InferenceScheduler).
+   */
   priority?: Priority;
+  /** The camera a 'camera' run belongs to. */
+  key?: string;
   /** Raw frames: boxes are mapped to this size (default: the frame size). */
   originalSize?: { width: number; height: number };
+  /** Aborted when the caller no longer wants the answer: work still waiting for a slot is dropped. */
+  signal?: AbortSignal;
+  /** Tracking pipelines: the caller's scene (see `createScene`); frames are tracked in the order they are run. */
+  scene?: Scene;
+  /** The frame's time on the scene's clock (its time in the video, or its arrival in the session). */
+  timestampMs?: number;
+  /** Called right after the scene's tracker has taken this frame, before any later frame of the scene. */
+  onTracked?: () => void;
 }
-
-export const PIPELINE_RUNS = 'forgesyte_pipeline_runs_total';
-export const PIPELINE_SECONDS = 'forgesyte_pipeline_stage_duration_seconds';
 
 /**
  * Loads every configured pipeline's models once (in the background, so /health/ready can say
@@ -43,8 +61,8 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
   private readonly scheduler: InferenceScheduler;
   private readonly pipelines = new Map<string, CompiledPipeline>();
   private readonly detectors = new Map<string, Detector>();
-  private readonly ocr = new Map<string, OcrWorkerEngine>();
-  private pool: DetectorPool | null = null;
+  private readonly ocr = new Map<string, LoadedTextReader>();
+  private pool: LoadedPool | null = null;
   private loading: Promise<void> | null = null;
   private loadError: Error | null = null;
   private loaded = false;
@@ -52,8 +70,8 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     readiness: ReadinessService,
-    @InjectMetric(PIPELINE_RUNS) private readonly runs: Counter<string>,
-    @InjectMetric(PIPELINE_SECONDS) private readonly seconds: Histogram<string>,
+    private readonly metrics: PipelineMetrics,
+    private readonly loader: ModelLoader,
   ) {
     // A wrong manifest or an unknown id in PIPELINES is a configuration mistake: stop at start-up.
     this.manifest = loadManifest(config.MODELS_MANIFEST);
@@ -112,6 +130,36 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
     return describePipeline(this.manifest.pipelines.get(pipelineId)!, this.manifest).inputSize;
   }
 
+  /** Whether the pipeline tracks objects (has a track node), so its callers keep a scene per source. */
+  tracks(pipelineId: string): boolean {
+    return this.isValidPipeline(pipelineId) && sceneOptionsOf(this.manifest.pipelines.get(pipelineId)!) !== null;
+  }
+
+  /**
+   * A new scene for one source (live session, camera, job) of a tracking pipeline, with its lines and zones, or
+   * continuing from `state`; null for a pipeline that does not track and has no geometry. Throws
+   * InvalidGeometryError for lines or zones on a pipeline without a track node, or for classes it cannot detect.
+   */
+  createScene(pipelineId: string, geometry: SceneGeometry, state?: SceneState): Scene | null {
+    if (!this.isValidPipeline(pipelineId)) throw new UnknownPipelineError(pipelineId);
+    const spec = this.manifest.pipelines.get(pipelineId)!;
+    const options = sceneOptionsOf(spec);
+    if (options === null) {
+      if (!hasGeometry(geometry)) return null;
+      throw new InvalidGeometryError(
+        `pipeline ${pipelineId} does not track objects, so it cannot count lines or zones`,
+      );
+    }
+    const known = describePipeline(spec, this.manifest).info.classes;
+    for (const entry of [...geometry.lines, ...geometry.zones]) {
+      const unknown = entry.classes?.find((c) => !known.includes(c));
+      if (unknown !== undefined) {
+        throw new InvalidGeometryError(`${entry.id}: pipeline ${pipelineId} does not detect the class ${unknown}`);
+      }
+    }
+    return new Scene(pipelineId, new SceneTracker({ tracker: options, ...geometry }, state));
+  }
+
   runOnFrame(pipelineId: string, frameIndex: number, jpeg: Buffer, options: RunOptions = {}): Promise<PipelineResult> {
     return this.run(pipelineId, frameIndex, { kind: 'encoded', bytes: jpeg }, options);
   }
@@ -139,6 +187,25 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
     options: RunOptions,
   ): Promise<PipelineResult> {
     if (!this.isValidPipeline(pipelineId)) throw new UnknownPipelineError(pipelineId);
+    // Taken before the first await, so a scene's frames are tracked in the order the caller ran them.
+    if (options.scene && options.scene.pipelineId !== pipelineId) {
+      throw new Error(`a scene of pipeline ${options.scene.pipelineId} cannot track frames of ${pipelineId}`);
+    }
+    const scene = options.scene?.turn((options.timestampMs ?? 0) / 1000, options.onTracked);
+    try {
+      return await this.schedule(pipelineId, frameIndex, input, options, scene?.turn);
+    } finally {
+      scene?.release();
+    }
+  }
+
+  private async schedule(
+    pipelineId: string,
+    frameIndex: number,
+    input: FrameInput,
+    options: RunOptions,
+    scene: SceneTurn | undefined,
+  ): Promise<PipelineResult> {
     const priority = options.priority ?? 'live';
     // Only at start-up: a frame that arrives while the models load waits for them (a few seconds,
     // and each stream has at most one frame in flight) rather than failing.
@@ -147,11 +214,13 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
     if (!pipeline) throw new Error('the models are not loaded yet');
     try {
       // A frame that starts with no other in flight may give detection every core (DetectorPool's wide session).
-      const result = await this.scheduler.run(priority, () => pipeline.run(input, this.scheduler.stats.running === 1));
-      this.runs.inc({ pipeline: pipelineId, priority, outcome: 'ok' });
-      for (const stage of ['decode', 'inference', 'postprocess', 'total'] as const) {
-        this.seconds.observe({ pipeline: pipelineId, stage }, result.timings_ms[stage] / 1000);
-      }
+      const result = await this.scheduler.run(
+        priority,
+        () => pipeline.runFrame(input, { alone: this.scheduler.stats.running === 1, scene }),
+        options.signal,
+        options.key,
+      );
+      this.metrics.succeeded(pipelineId, priority, result.timings_ms);
       return result;
     } catch (error) {
       const outcome =
@@ -159,8 +228,10 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
           ? 'saturated'
           : error instanceof InvalidImageError
             ? 'invalid_image'
-            : 'failed';
-      this.runs.inc({ pipeline: pipelineId, priority, outcome });
+            : error instanceof WorkCancelledError
+              ? 'cancelled'
+              : 'failed';
+      this.metrics.ended(pipelineId, priority, outcome);
       if (outcome === 'failed') {
         this.logger.warn({
           event: 'pipeline_failed',
@@ -180,23 +251,29 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      // ORT's idle intra-op threads spin before they sleep unless told not to; beside the event loop and the other
+      // workers on a few cores, the spinning starves them (docs/PERFORMANCE.md, live stream tail).
+      extra: { session: { intra_op: { allow_spinning: this.config.ORT_ALLOW_SPINNING ? '1' : '0' } } },
     };
     const specs = this.ids.map((id) => this.manifest.pipelines.get(id)!);
     const detectorIds = new Set<string>();
     const ocrPairs = new Map<string, [string, string]>();
     for (const spec of specs) {
       for (const node of spec.nodes) {
-        if (node.kind === 'detect') detectorIds.add(node.model);
-        if (node.kind === 'ocr') ocrPairs.set(ocrKey(node.det_model, node.rec_model), [node.det_model, node.rec_model]);
+        for (const need of nodeKind(node).requires(node)) {
+          if (need.type === 'detector') detectorIds.add(need.model);
+          else ocrPairs.set(ocrKey(need.det, need.rec), [need.det, need.rec]);
+        }
       }
     }
     if (detectorIds.size > 0) {
       // onnxruntime-node blocks the thread that runs a model: worker threads keep inference off the event loop
       // and let several frames infer at once (see DetectorPool for how the ORT threads are shared out).
-      this.pool = await DetectorPool.start({
+      const pool = await this.loader.startPool({
         workers: this.config.PIPELINE_WORKERS,
         threads: this.config.ORT_INTRA_OP_THREADS,
       });
+      this.pool = pool;
       for (const id of detectorIds) {
         const entry = this.manifest.models.get(id)!;
         const spec = {
@@ -206,23 +283,19 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
           input: entry.input!,
           labels: this.manifest.labels.get(id)!,
         };
-        this.detectors.set(id, await Detector.load(spec, this.pool, sessionOptions));
+        this.detectors.set(id, await this.loader.loadDetector(spec, pool, sessionOptions));
       }
     }
     for (const [key, [detId, recId]] of ocrPairs) {
       const det = this.manifest.models.get(detId)!;
       const rec = this.manifest.models.get(recId)!;
       if (!rec.dictionary) throw new Error(`model ${recId}: a recognition model needs a "dictionary"`);
-      // On a worker thread: onnxruntime-node runs synchronously, and an OCR pass of hundreds of
-      // milliseconds would otherwise stall every socket and timer of the server.
-      const engine = await OcrWorkerEngine.load(
-        this.modelPath(det, det.file),
-        this.modelPath(rec, rec.file),
-        this.modelPath(rec, rec.dictionary.file),
-        sessionOptions,
-      );
-      await engine.warmup();
-      this.ocr.set(key, engine);
+      const paths = {
+        det: this.modelPath(det, det.file),
+        rec: this.modelPath(rec, rec.file),
+        dictionary: this.modelPath(rec, rec.dictionary.file),
+      };
+      this.ocr.set(key, await this.loader.loadOcr(paths, sessionOptions));
     }
     const limits = { maxPixels: this.config.IMAGE_MAX_PIXELS };
     for (const spec of specs) this.pipelines.set(spec.id, new CompiledPipeline(spec, this.detectors, this.ocr, limits));

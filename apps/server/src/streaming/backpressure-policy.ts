@@ -165,7 +165,7 @@ export class BackpressurePolicy {
 
   private bucketAt(now: number): Bucket {
     const slot = this.slotOf(now);
-    const bucket = this.ring[slot % this.ring.length];
+    const bucket = this.ring[slot % this.ring.length]!; // a slot modulo the length is always an index of the ring
     if (bucket.slot !== slot) {
       bucket.slot = slot;
       bucket.accepted = bucket.busy = bucket.saturated = bucket.clientSlow = 0;

@@ -7,7 +7,7 @@ import type { ErrorBody } from '@forgesyte/contracts';
 const MAX_TRAILING_PADDING = 64;
 
 /** Bytes in one "MB" of STREAM_MAX_FRAME_SIZE_MB: binary megabytes, as ws counts its maxPayload. */
-export const BYTES_PER_MB = 1024 * 1024;
+const BYTES_PER_MB = 1024 * 1024;
 
 export function maxFrameBytes(maxFrameSizeMb: number): number {
   return Math.floor(maxFrameSizeMb * BYTES_PER_MB);

@@ -9,10 +9,11 @@ import {
 } from '@forgesyte/contracts';
 import { InvalidImageError, SchedulerSaturatedError } from '../pipeline/pipeline.errors';
 import type { PipelineService } from '../pipeline/pipeline.service';
+import type { Scene } from '../pipeline/scene';
 import type { Evaluation } from './backpressure-policy';
 import type { FrameSocket } from './frame-socket';
 import { frameTooLarge, validateFrame } from './frame-validator';
-import type { StreamSession } from './session';
+import type { StreamSession } from './stream-session';
 import type { StreamingMetrics } from './streaming.metrics';
 import { errorMessage } from '../common/error-message';
 
@@ -27,6 +28,10 @@ export interface StreamLimits {
 
 export interface ConnectionDeps {
   pipeline: PipelineService;
+  /** Tracking pipelines: the session's tracker, lines and zones (counts start at the connection). */
+  scene?: Scene | null;
+  /** Set by the client's `fps`: frame i is tracked at i x this many ms; otherwise at its arrival on the session. */
+  frameIntervalMs?: number | null;
   metrics: StreamingMetrics;
   logger: Logger;
   limits: StreamLimits;
@@ -48,6 +53,11 @@ const DROP_LOG_INTERVAL_MS = 1000;
  */
 export class StreamConnection {
   private ended = false;
+  /** Aborted when the session ends, so its frame still waiting for a scheduler slot never runs. */
+  private readonly gone = new AbortController();
+  /** Set at server shutdown: no new frame starts; the one running finishes and is answered first. */
+  private draining = false;
+  private running: Promise<void> | null = null;
   private readonly idleTimer: NodeJS.Timeout;
   private readonly sessionTimer: NodeJS.Timeout;
   private dropsSinceLog = 0;
@@ -59,10 +69,12 @@ export class StreamConnection {
     private readonly deps: ConnectionDeps,
   ) {
     const { limits } = deps;
-    this.idleTimer = setTimeout(
-      () => this.fail('idle_timeout', `No frame received for ${limits.idleTimeoutMs / 1000} s`),
-      limits.idleTimeoutMs,
-    );
+    // Idle means the client has sent nothing since its last answer: a frame the server is still
+    // running keeps the session alive, and the wait restarts when that frame is answered.
+    this.idleTimer = setTimeout(() => {
+      if (this.session.inFlight !== null) this.idleTimer.refresh();
+      else this.fail('idle_timeout', `No frame received for ${limits.idleTimeoutMs / 1000} s`);
+    }, limits.idleTimeoutMs);
     this.sessionTimer = setTimeout(
       () => this.fail('session_timeout', `Session exceeded ${limits.sessionTimeoutMs / 1000} s; reconnect`),
       limits.sessionTimeoutMs,
@@ -102,20 +114,54 @@ export class StreamConnection {
       this.drop(index, 'busy');
       return;
     }
+    if (this.draining) return; // shutdown() answers with server_shutdown once nothing runs
+
     // A client that does not read its answers gets no more inference; only tiny drop notices.
     if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes / 4) {
       this.drop(index, 'client_slow');
       return;
     }
-    void this.run(index, frame);
+    this.running = this.infer(index, frame, Date.now()).finally(() => (this.running = null));
   }
 
-  private async run(index: number, frame: Buffer): Promise<void> {
+  /**
+   * Server shutdown: lets the running frame finish and answers it, then sends `server_shutdown` and closes 1001.
+   * Resolves once the client has acknowledged the close (or after `closeWaitMs`), so the close frame is on the wire
+   * before the server tears its sockets down.
+   */
+  async shutdown(detail: string, closeWaitMs: number): Promise<void> {
+    if (this.ended) return;
+    this.draining = true;
+    await this.running;
+    const closed = new Promise<void>((resolve) => {
+      if (this.socket.readyState === WebSocket.CLOSED) return resolve();
+      const timer = setTimeout(resolve, closeWaitMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.fail('server_shutdown', detail);
+    await closed;
+  }
+
+  private frameTimeMs(index: number, arrivedAt: number): number {
+    const interval = this.deps.frameIntervalMs;
+    return interval ? index * interval : arrivedAt - this.session.startedAt;
+  }
+
+  /** Runs one frame through the pipeline and answers it (result, drop or error). */
+  private async infer(index: number, frame: Buffer, arrivedAt: number): Promise<void> {
     const { session, deps } = this;
     session.inFlight = index;
     const started = performance.now();
     try {
-      const result = await deps.pipeline.runOnFrame(session.pipelineId, index, frame, { priority: 'live' });
+      const result = await deps.pipeline.runOnFrame(session.pipelineId, index, frame, {
+        priority: 'live',
+        signal: this.gone.signal,
+        // Motion is tracked on the session's clock: the client's declared frame rate, else when each frame arrived.
+        ...(deps.scene ? { scene: deps.scene, timestampMs: this.frameTimeMs(index, arrivedAt) } : {}),
+      });
       const ms = performance.now() - started;
       if (this.ended) {
         deps.logger.debug({ event: 'frame_discarded', ...this.ids(), frame_index: index, processing_ms: ms });
@@ -143,6 +189,7 @@ export class StreamConnection {
     } finally {
       session.inFlight = null;
       this.flushHeldDrops(index);
+      if (!this.ended) this.idleTimer.refresh();
     }
   }
 
@@ -222,6 +269,7 @@ export class StreamConnection {
   end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    this.gone.abort();
     clearTimeout(this.idleTimer);
     clearTimeout(this.sessionTimer);
     this.socket.onTooLarge = undefined;

@@ -3,10 +3,12 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { type Candidate } from '../boxes';
 import { letterbox, type Letterbox, type Placement } from '../letterbox';
 import { nms } from '../nms';
-import { fillTensor, ULTRALYTICS_FORMAT, YOLOX_FORMAT, type TensorFormat } from '../preprocess';
+import { runSingle } from '../onnx-run';
+import { fillTensorResized, ULTRALYTICS_FORMAT, YOLOX_FORMAT, type TensorFormat } from '../preprocess';
 import { decodeUltralytics } from '../ultralytics';
 import { decodeYolox } from '../yolox';
 import { type RgbImage } from '../ocr/image';
+import { decodeJpegTurboSync } from '../jpeg-decode';
 
 export type DetectorFamily = 'yolox' | 'ultralytics';
 
@@ -28,6 +30,9 @@ export interface DetectorOutput {
   postprocess_ms: number;
 }
 
+/** Largest decoded frame whose buffer a detector keeps for the next one: 1920 x 1080 RGB. */
+const SCRATCH_MAX_BYTES = 1920 * 1080 * 3;
+
 export const DETECTOR_PLACEMENT: Record<DetectorFamily, Placement> = { yolox: 'top-left', ultralytics: 'center' };
 const FORMAT: Record<DetectorFamily, TensorFormat> = { yolox: YOLOX_FORMAT, ultralytics: ULTRALYTICS_FORMAT };
 
@@ -40,6 +45,8 @@ const FORMAT: Record<DetectorFamily, TensorFormat> = { yolox: YOLOX_FORMAT, ultr
 export class DetectorEngine {
   private readonly buffers: Float32Array[] = [];
   private readonly dims: number[];
+  /** Decoded RGB of the last JPEG frame, reused by the next (decode and fill happen in one synchronous stretch). */
+  private scratch: Buffer | null = null;
 
   private constructor(
     readonly model: DetectorModel,
@@ -62,19 +69,55 @@ export class DetectorEngine {
     await this.detect(grey, letterbox(width, height, width, height, 'top-left'), 0.25, 0.45);
   }
 
-  /** `image` must already be scaled to `lb.width` x `lb.height`. */
-  async detect(image: RgbImage, lb: Letterbox, scoreThreshold: number, iouThreshold: number): Promise<DetectorOutput> {
+  /**
+   * `image` is the frame at any size with the aspect `lb` was computed from: scaling to `lb.width` x `lb.height` is
+   * fused into the tensor fill (see `fillTensorResized`); at that size already it is a plain fill.
+   */
+  detect(image: RgbImage, lb: Letterbox, scoreThreshold: number, iouThreshold: number): Promise<DetectorOutput> {
+    return this.run(image, performance.now(), lb, scoreThreshold, iouThreshold);
+  }
+
+  /**
+   * Detection on the JPEG bytes of an upright frame of `lb.srcWidth` x `lb.srcHeight` (see `turboJpegTakes`),
+   * decoded here at full size on this thread, then as `detect`; `preprocess_ms` covers the decode and the fill.
+   * Resolves null, running nothing, when the bytes do not decode to that size (corrupt, or a kind TurboJPEG
+   * rejects): the caller decodes them another way or reports them.
+   */
+  async detectJpeg(
+    jpeg: Uint8Array,
+    lb: Letterbox,
+    scoreThreshold: number,
+    iouThreshold: number,
+  ): Promise<DetectorOutput | null> {
     const t0 = performance.now();
+    const needed = lb.srcWidth * lb.srcHeight * 3;
+    const into = needed <= (this.scratch?.length ?? 0) ? this.scratch! : Buffer.allocUnsafeSlow(needed);
+    // A camera's or a browser's frames keep one buffer; a large photo's does not stay in memory after it.
+    if (into !== this.scratch && needed <= SCRATCH_MAX_BYTES) this.scratch = into;
+    let image: RgbImage;
+    try {
+      image = decodeJpegTurboSync(jpeg, into);
+    } catch {
+      return null;
+    }
+    if (image.width !== lb.srcWidth || image.height !== lb.srcHeight) return null;
+    return this.run(image, t0, lb, scoreThreshold, iouThreshold);
+  }
+
+  private async run(
+    image: RgbImage,
+    t0: number,
+    lb: Letterbox,
+    scoreThreshold: number,
+    iouThreshold: number,
+  ): Promise<DetectorOutput> {
     const buffer = this.buffers.pop() ?? new Float32Array(3 * this.model.input.width * this.model.input.height);
     let output: Tensor;
     let t1: number;
     try {
-      fillTensor(image.data, lb, FORMAT[this.model.family], buffer);
+      fillTensorResized(image, lb, FORMAT[this.model.family], buffer);
       t1 = performance.now();
-      const outputs = await this.session.run({
-        [this.session.inputNames[0]]: new Tensor('float32', buffer, this.dims),
-      });
-      output = outputs[this.session.outputNames[0]];
+      output = await runSingle(this.session, new Tensor('float32', buffer, this.dims));
     } finally {
       this.buffers.push(buffer);
     }
@@ -102,9 +145,10 @@ export class DetectorEngine {
       }
       return decodeYolox(data, width, height, classes, scoreThreshold);
     }
-    if (dims.length !== 3 || dims[1] !== 4 + classes) {
+    const [, rows, anchors] = dims;
+    if (dims.length !== 3 || rows !== 4 + classes || anchors === undefined) {
       throw new Error(`model ${id}: output ${JSON.stringify(dims)} does not fit ${classes} labels`);
     }
-    return decodeUltralytics(data, classes, dims[2], scoreThreshold);
+    return decodeUltralytics(data, classes, anchors, scoreThreshold);
   }
 }

@@ -22,11 +22,63 @@ export interface PoolLayout {
  * saturated, two one-thread workers 160-170 runs/s together, one two-thread worker 90-135 (ORT's second thread
  * helps a small model little, and spinning thread pools fight over two cores).
  */
+type Detector = WorkerClient<DetectorRequest, DetectorAnswer>;
+
 export class DetectorPool {
+  /** What every worker has loaded, in order: a replacement worker loads the same. */
+  private readonly loaded: { model: DetectorModel; sessionOptions: InferenceSession.SessionOptions }[] = [];
+  private closed = false;
+  private replacing: Promise<void>[] = [];
+  /** Worker threads started to replace ones that died. */
+  replacements = 0;
+
   private constructor(
-    private readonly workers: WorkerClient<DetectorRequest, DetectorAnswer>[],
+    /** Never empty: `start` starts at least one. */
+    private readonly workers: [Detector, ...Detector[]],
     private readonly layout: PoolLayout,
-  ) {}
+  ) {
+    workers.forEach((w, i) => this.watch(w, i));
+  }
+
+  /**
+   * A worker thread that dies (a crash in native code, an out-of-memory) has already failed the frames it held;
+   * a new thread takes its place and loads the same models, so the pool is whole again.
+   */
+  private watch(worker: WorkerClient<DetectorRequest, DetectorAnswer>, slot: number): void {
+    worker.whenDead(() => {
+      if (this.closed) return;
+      const replaced = this.replace(slot).catch(() => undefined /* the slot stays dead: `problem` says why */);
+      this.replacing.push(replaced);
+      void replaced.finally(() => (this.replacing = this.replacing.filter((r) => r !== replaced)));
+    });
+  }
+
+  private async replace(slot: number): Promise<void> {
+    const worker = await WorkerClient.start<DetectorRequest, DetectorAnswer>(
+      __dirname,
+      'detector-worker',
+      null,
+      `detector worker ${slot + 1}`,
+    );
+    try {
+      for (const { model, sessionOptions } of this.loaded) await this.loadInto(worker, slot, model, sessionOptions);
+    } catch (error) {
+      await worker.close();
+      throw error;
+    }
+    if (this.closed) {
+      await worker.close({ type: 'release' });
+      return;
+    }
+    this.workers[slot] = worker;
+    this.replacements++;
+    this.watch(worker, slot);
+  }
+
+  /** Resolves when every replacement under way has finished (for tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.replacing.length > 0) await Promise.all(this.replacing);
+  }
 
   static async start(layout: PoolLayout): Promise<DetectorPool> {
     const { workers: size, threads } = layout;
@@ -45,11 +97,12 @@ export class DetectorPool {
     );
     const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s) => s.status === 'rejected');
-    if (failed) {
+    const [first, ...rest] = workers;
+    if (failed || first === undefined) {
       await Promise.all(workers.map((w) => w.close()));
-      throw failed.reason;
+      throw failed?.reason;
     }
-    return new DetectorPool(workers, layout);
+    return new DetectorPool([first, ...rest], layout);
   }
 
   /** ORT threads of each worker's session. */
@@ -73,14 +126,22 @@ export class DetectorPool {
 
   /** Loads and warms up `model` in every worker, one after the other (in parallel they would only fight over the cores). */
   async load(model: DetectorModel, sessionOptions: InferenceSession.SessionOptions): Promise<void> {
-    for (const [i, worker] of this.workers.entries()) {
-      await worker.call({
-        type: 'load',
-        model,
-        sessionOptions: { ...sessionOptions, intraOpNumThreads: this.share },
-        wideOptions: i === 0 && this.hasWide ? { ...sessionOptions, intraOpNumThreads: this.layout.threads } : null,
-      });
-    }
+    this.loaded.push({ model, sessionOptions });
+    for (const [i, worker] of this.workers.entries()) await this.loadInto(worker, i, model, sessionOptions);
+  }
+
+  private async loadInto(
+    worker: WorkerClient<DetectorRequest, DetectorAnswer>,
+    slot: number,
+    model: DetectorModel,
+    sessionOptions: InferenceSession.SessionOptions,
+  ): Promise<void> {
+    await worker.call({
+      type: 'load',
+      model,
+      sessionOptions: { ...sessionOptions, intraOpNumThreads: this.share },
+      wideOptions: slot === 0 && this.hasWide ? { ...sessionOptions, intraOpNumThreads: this.layout.threads } : null,
+    });
   }
 
   /**
@@ -96,20 +157,60 @@ export class DetectorPool {
     iouThreshold: number,
     alone = false,
   ): Promise<DetectorOutput> {
-    const wide = alone && this.hasWide && this.workers.every((w) => w.load === 0) && !this.workers[0].problem;
-    const worker = wide ? this.workers[0] : this.pick();
+    const wide = this.wideFor(alone);
     const data = new Uint8Array(image.data.subarray(0, image.width * image.height * 3));
     const copy = { data, width: image.width, height: image.height };
-    const output = await worker.call({ type: 'detect', model, image: copy, lb, scoreThreshold, iouThreshold, wide }, [
-      data.buffer,
-    ]);
+    const output = await this.worker(wide).call(
+      { type: 'detect', model, image: copy, lb, scoreThreshold, iouThreshold, wide },
+      [data.buffer],
+    );
     if (!output) throw new Error('detector worker returned no result');
     return output;
   }
 
+  /**
+   * Runs one frame given as the bytes of an upright JPEG of `lb.srcWidth` x `lb.srcHeight` that TurboJPEG takes
+   * (see `turboJpegTakes`): the worker decodes it straight into the model input, so the bytes cross threads once
+   * (copied into a buffer of their own and transferred) instead of the decoded pixels, and the event loop never
+   * decodes. Resolves null when the bytes do not decode there: the caller decodes them another way, or reports them.
+   */
+  async detectJpeg(
+    model: string,
+    jpeg: Uint8Array,
+    lb: Letterbox,
+    scoreThreshold: number,
+    iouThreshold: number,
+    alone = false,
+  ): Promise<DetectorOutput | null> {
+    const wide = this.wideFor(alone);
+    const own = new Uint8Array(jpeg);
+    const output = await this.worker(wide).call(
+      { type: 'detect-jpeg', model, jpeg: own, lb, scoreThreshold, iouThreshold, wide },
+      [own.buffer],
+    );
+    return output ?? null;
+  }
+
+  private wideFor(alone: boolean): boolean {
+    return alone && this.hasWide && this.workers.every((w) => w.load === 0) && !this.workers[0].problem;
+  }
+
+  private worker(wide: boolean): Detector {
+    return wide ? this.workers[0] : this.pick();
+  }
+
   /** Waits for frames in flight, releases every session, and ends the threads. */
   async close(): Promise<void> {
+    this.closed = true;
+    await this.settled();
     await Promise.all(this.workers.map((w) => w.close({ type: 'release' })));
+  }
+
+  /** Ends worker `slot`'s thread as a crash would (fault injection: tests and operators' drills). */
+  killWorker(slot: number): Promise<void> {
+    const worker = this.workers[slot];
+    if (!worker) throw new RangeError(`the pool has no worker ${slot}`);
+    return worker.kill();
   }
 
   private pick(): WorkerClient<DetectorRequest, DetectorAnswer> {

@@ -21,6 +21,16 @@ export type DetectorRequest =
       /** Run on the wide session (loaded only in some workers). */
       wide: boolean;
     }
+  | {
+      /** The same on an upright JPEG's bytes, decoded in the worker; answered without a result when they do not decode. */
+      type: 'detect-jpeg';
+      model: string;
+      jpeg: Uint8Array;
+      lb: Letterbox;
+      scoreThreshold: number;
+      iouThreshold: number;
+      wide: boolean;
+    }
   | { type: 'release' };
 
 export type DetectorAnswer = DetectorOutput;

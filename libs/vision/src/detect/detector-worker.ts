@@ -24,13 +24,18 @@ serveRequests<State, DetectorRequest, DetectorAnswer>(
         if (req.wideOptions) state.engines.set(`${req.model.id}:wide`, await loadWarm(req.model, req.wideOptions));
         return;
       }
-      case 'detect': {
+      case 'detect':
+      case 'detect-jpeg': {
         const engine = (req.wide ? state.engines.get(`${req.model}:wide`) : null) ?? state.engines.get(req.model);
         if (!engine) throw new Error(`model ${req.model} is not loaded in this worker`);
-        const run = engine.detect(req.image, req.lb, req.scoreThreshold, req.iouThreshold);
+        const run =
+          req.type === 'detect'
+            ? engine.detect(req.image, req.lb, req.scoreThreshold, req.iouThreshold)
+            : engine.detectJpeg(req.jpeg, req.lb, req.scoreThreshold, req.iouThreshold);
         state.running.add(run);
         try {
-          return await run;
+          // null (bytes that do not decode) goes back as an answer without a result.
+          return (await run) ?? undefined;
         } finally {
           state.running.delete(run);
         }

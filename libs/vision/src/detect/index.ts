@@ -5,4 +5,4 @@ export {
   type DetectorModel,
   type DetectorOutput,
 } from './detector-engine';
-export { DetectorPool } from './detector-pool';
+export { DetectorPool, type PoolLayout } from './detector-pool';

@@ -1,7 +1,7 @@
 import { ComponentScratch, findComponents } from './components';
 
 function maskFrom(rows: string[]): { mask: Uint8Array; width: number; height: number } {
-  const width = rows[0].length;
+  const width = rows[0]?.length ?? 0;
   const mask = new Uint8Array(width * rows.length);
   rows.forEach((r, y) => [...r].forEach((c, x) => (mask[y * width + x] = c === '#' ? 1 : 0)));
   return { mask, width, height: rows.length };
@@ -22,8 +22,8 @@ describe('findComponents', () => {
   it('keeps the leftmost and rightmost pixel of each row, which is enough for the hull', () => {
     const { mask, width, height } = maskFrom(['.####.', '######', '..##..']);
     const [c] = findComponents(mask, width, height);
-    expect(c.area).toBe(12);
-    expect(c.extremes).toEqual([
+    expect(c?.area).toBe(12);
+    expect(c?.extremes).toEqual([
       [1, 0],
       [4, 0],
       [0, 1],
@@ -37,8 +37,8 @@ describe('findComponents', () => {
     const { mask, width, height } = maskFrom(['#...#', '#...#', '#####']);
     const comps = findComponents(mask, width, height);
     expect(comps).toHaveLength(1);
-    expect(comps[0].area).toBe(9);
-    expect(comps[0].extremes).toEqual([
+    expect(comps[0]?.area).toBe(9);
+    expect(comps[0]?.extremes).toEqual([
       [0, 0],
       [4, 0],
       [0, 1],

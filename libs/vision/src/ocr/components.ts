@@ -65,7 +65,8 @@ export function findComponents(
     rowMin[sy] = width;
     rowMax[sy] = -1;
     while (top > 0) {
-      const idx = stack[--top];
+      // Hot loop: idx comes from the stack below top, y and x from idx, so the reads are asserted, not checked.
+      const idx = stack[--top]!;
       const y = (idx / width) | 0;
       const x = idx - y * width;
       area++;
@@ -76,8 +77,8 @@ export function findComponents(
         if (y < y1) y1 = y;
         if (y > y2) y2 = y;
       } else {
-        if (x < rowMin[y]) rowMin[y] = x;
-        if (x > rowMax[y]) rowMax[y] = x;
+        if (x < rowMin[y]!) rowMin[y] = x;
+        if (x > rowMax[y]!) rowMax[y] = x;
       }
       if (x < x1) x1 = x;
       if (x > x2) x2 = x;
@@ -98,9 +99,11 @@ export function findComponents(
     }
     const extremes: Point[] = [];
     for (let y = y1; y <= y2; y++) {
-      if (rowMax[y] < rowMin[y]) continue;
-      extremes.push([rowMin[y], y]);
-      if (rowMax[y] !== rowMin[y]) extremes.push([rowMax[y], y]);
+      const min = rowMin[y]!; // y1..y2 are rows of the image
+      const max = rowMax[y]!;
+      if (max < min) continue;
+      extremes.push([min, y]);
+      if (max !== min) extremes.push([max, y]);
     }
     out.push({ area, x1, y1, x2, y2, extremes });
   }

@@ -36,9 +36,10 @@ export function ctcGreedyDecode(
   for (let t = 0; t < steps; t++) {
     const base = offset + t * classes;
     let best = 0;
-    let bestP = probs[base];
+    // Hot loop: the caller's shape check keeps base + c inside probs, so reads are asserted, not checked.
+    let bestP = probs[base]!;
     for (let c = 1; c < classes; c++) {
-      const p = probs[base + c];
+      const p = probs[base + c]!;
       if (p > bestP) {
         bestP = p;
         best = c;

@@ -1,5 +1,5 @@
 import { dbPostprocess, meanInsideQuad } from './db-postprocess';
-import { type Point } from './geometry';
+import { type Point, type Quad } from './geometry';
 
 /** A probability map with rectangles of given probability painted on a near-zero background. */
 function map(width: number, height: number, rects: [number, number, number, number, number][]): Float32Array {
@@ -13,14 +13,14 @@ function map(width: number, height: number, rects: [number, number, number, numb
 describe('meanInsideQuad', () => {
   it('averages the pixels whose centres are inside', () => {
     const prob = map(10, 10, [[2, 2, 5, 3, 1]]);
-    const quad: Point[] = [
+    const quad: Quad = [
       [2, 2],
       [5, 2],
       [5, 3],
       [2, 3],
     ];
     expect(meanInsideQuad(prob, 10, 10, quad)).toBeCloseTo(1);
-    const wider: Point[] = [
+    const wider: Quad = [
       [0, 2],
       [5, 2],
       [5, 3],
@@ -37,22 +37,23 @@ describe('dbPostprocess', () => {
     const prob = map(80, 60, [[10, 20, 49, 29, 0.9]]);
     const regions = dbPostprocess(prob, 80, 60, 160, 120);
     expect(regions).toHaveLength(1);
-    expect(regions[0].score).toBeCloseTo(0.9, 5);
+    expect(regions[0]?.score).toBeCloseTo(0.9, 5);
     // Unclip distance 39 * 9 * 1.5 / (2 * 48) = 5.484375 map pixels on each side.
     const d = (39 * 9 * 1.5) / 96;
     const x1 = (10 - d + 0.5) * 2;
     const x2 = (49 + d + 0.5) * 2;
     const y1 = (20 - d + 0.5) * 2;
     const y2 = (29 + d + 0.5) * 2;
-    const q = regions[0].quad;
-    [
+    const q = regions[0]?.quad;
+    const corners: Point[] = [
       [x1, y1],
       [x2, y1],
       [x2, y2],
       [x1, y2],
-    ].forEach(([ex, ey], i) => {
-      expect(q[i][0]).toBeCloseTo(ex, 4);
-      expect(q[i][1]).toBeCloseTo(ey, 4);
+    ];
+    corners.forEach(([ex, ey], i) => {
+      expect(q?.[i]?.[0]).toBeCloseTo(ex, 4);
+      expect(q?.[i]?.[1]).toBeCloseTo(ey, 4);
     });
   });
 
@@ -98,6 +99,7 @@ describe('dbPostprocess', () => {
       }
     }
     const [r] = dbPostprocess(prob, width, height, width, height);
+    if (!r) throw new Error('no region found');
     const [p0, p1, , p3] = r.quad;
     expect(Math.atan2(p1[1] - p0[1], p1[0] - p0[0])).toBeCloseTo(angle, 1);
     expect(Math.hypot(p1[0] - p0[0], p1[1] - p0[1])).toBeGreaterThan(Math.hypot(p3[0] - p0[0], p3[1] - p0[1]) * 3);

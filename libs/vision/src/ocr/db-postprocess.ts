@@ -35,11 +35,23 @@ export class DbScratch {
   readonly components = new ComponentScratch();
 }
 
+function cross(a: Point, b: Point): number {
+  return a[0] * b[1] - b[0] * a[1];
+}
+
+/** The unit normal (times `sign`) of the edge a -> b and its offset: [nx, ny, c] with nx * x + ny * y + c = 0 on it. */
+function edgeNormal(a: Point, b: Point, sign: number): [number, number, number] {
+  const len = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
+  const nx = (-(b[1] - a[1]) / len) * sign;
+  const ny = ((b[0] - a[0]) / len) * sign;
+  return [nx, ny, -(nx * a[0] + ny * a[1])];
+}
+
 /**
  * Mean of `prob` over the map pixels whose centres lie inside the convex quad (with half a pixel of slack, like a
  * filled polygon that includes its outline). Only the quad's bounding box is scanned.
  */
-export function meanInsideQuad(prob: Float32Array, width: number, height: number, quad: readonly Point[]): number {
+export function meanInsideQuad(prob: Float32Array, width: number, height: number, quad: Readonly<Quad>): number {
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
@@ -54,37 +66,27 @@ export function meanInsideQuad(prob: Float32Array, width: number, height: number
   const x1 = Math.min(width - 1, Math.ceil(maxX));
   const y0 = Math.max(0, Math.floor(minY));
   const y1 = Math.min(height - 1, Math.ceil(maxY));
-  // Edge normals, oriented so that the inside is where every signed distance is >= -0.5.
-  const nx = new Float64Array(4);
-  const ny = new Float64Array(4);
-  const nc = new Float64Array(4);
-  let orientation = 0;
-  for (let i = 0; i < 4; i++) {
-    const a = quad[i];
-    const b = quad[(i + 1) % 4];
-    orientation += a[0] * b[1] - b[0] * a[1];
-  }
+  const [q0, q1, q2, q3] = quad;
+  const orientation = cross(q0, q1) + cross(q1, q2) + cross(q2, q3) + cross(q3, q0);
   const sign = orientation >= 0 ? 1 : -1;
-  for (let i = 0; i < 4; i++) {
-    const a = quad[i];
-    const b = quad[(i + 1) % 4];
-    const len = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
-    nx[i] = (-(b[1] - a[1]) / len) * sign;
-    ny[i] = ((b[0] - a[0]) / len) * sign;
-    nc[i] = -(nx[i] * a[0] + ny[i] * a[1]);
-  }
+  // Edge normals, oriented so that the inside is where every signed distance is >= -0.5.
+  const [nx0, ny0, nc0] = edgeNormal(q0, q1, sign);
+  const [nx1, ny1, nc1] = edgeNormal(q1, q2, sign);
+  const [nx2, ny2, nc2] = edgeNormal(q2, q3, sign);
+  const [nx3, ny3, nc3] = edgeNormal(q3, q0, sign);
   let sum = 0;
   let count = 0;
   for (let y = y0; y <= y1; y++) {
     const row = y * width;
     for (let x = x0; x <= x1; x++) {
       if (
-        nx[0] * x + ny[0] * y + nc[0] >= -0.5 &&
-        nx[1] * x + ny[1] * y + nc[1] >= -0.5 &&
-        nx[2] * x + ny[2] * y + nc[2] >= -0.5 &&
-        nx[3] * x + ny[3] * y + nc[3] >= -0.5
+        nx0 * x + ny0 * y + nc0 >= -0.5 &&
+        nx1 * x + ny1 * y + nc1 >= -0.5 &&
+        nx2 * x + ny2 * y + nc2 >= -0.5 &&
+        nx3 * x + ny3 * y + nc3 >= -0.5
       ) {
-        sum += prob[row + x];
+        // In bounds: x and y are clamped to the map above.
+        sum += prob[row + x] ?? 0;
         count++;
       }
     }
@@ -109,7 +111,7 @@ export function dbPostprocess(
   const n = mapWidth * mapHeight;
   if (scratch.mask.length < n) scratch.mask = new Uint8Array(n);
   const mask = scratch.mask;
-  for (let i = 0; i < n; i++) mask[i] = prob[i] > o.thresh ? 1 : 0;
+  for (let i = 0; i < n; i++) mask[i] = (prob[i] ?? 0) > o.thresh ? 1 : 0;
   const components = findComponents(mask, mapWidth, mapHeight, o.maxCandidates, scratch.components);
   const sx = sourceWidth / mapWidth;
   const sy = sourceHeight / mapHeight;

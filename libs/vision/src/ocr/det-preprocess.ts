@@ -34,16 +34,17 @@ export function fillDetTensor(image: RgbImage, dst: Float32Array, outWidth: numb
   const bR = -DET_MEAN_BGR[2] / DET_STD_BGR[2];
   const { index0: ci0, index1: ci1, weight1: cw } = cols;
   const stride = width * 3;
+  // Hot loop: the axis tables keep every index inside the image, so reads are asserted, not checked.
   for (let y = 0; y < outHeight; y++) {
-    const r0 = rows.index0[y] * stride;
-    const r1 = rows.index1[y] * stride;
-    const wy = rows.weight1[y];
+    const r0 = rows.index0[y]! * stride;
+    const r1 = rows.index1[y]! * stride;
+    const wy = rows.weight1[y]!;
     const wy0 = 1 - wy;
     let o = y * outWidth;
     for (let x = 0; x < outWidth; x++, o++) {
-      const c0 = ci0[x] * 3;
-      const c1 = ci1[x] * 3;
-      const wx = cw[x];
+      const c0 = ci0[x]! * 3;
+      const c1 = ci1[x]! * 3;
+      const wx = cw[x]!;
       const w00 = (1 - wx) * wy0;
       const w01 = wx * wy0;
       const w10 = (1 - wx) * wy;
@@ -52,9 +53,9 @@ export function fillDetTensor(image: RgbImage, dst: Float32Array, outWidth: numb
       const b = r0 + c1;
       const c = r1 + c0;
       const d = r1 + c1;
-      const red = data[a] * w00 + data[b] * w01 + data[c] * w10 + data[d] * w11;
-      const green = data[a + 1] * w00 + data[b + 1] * w01 + data[c + 1] * w10 + data[d + 1] * w11;
-      const blue = data[a + 2] * w00 + data[b + 2] * w01 + data[c + 2] * w10 + data[d + 2] * w11;
+      const red = data[a]! * w00 + data[b]! * w01 + data[c]! * w10 + data[d]! * w11;
+      const green = data[a + 1]! * w00 + data[b + 1]! * w01 + data[c + 1]! * w10 + data[d + 1]! * w11;
+      const blue = data[a + 2]! * w00 + data[b + 2]! * w01 + data[c + 2]! * w10 + data[d + 2]! * w11;
       dst[o] = blue * sB + bB;
       dst[plane + o] = green * sG + bG;
       dst[2 * plane + o] = red * sR + bR;

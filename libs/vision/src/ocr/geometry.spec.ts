@@ -19,8 +19,8 @@ function rotate([x, y]: Point, angle: number): Point {
 function expectPointsClose(actual: readonly Point[], expected: readonly Point[], digits = 6): void {
   expect(actual).toHaveLength(expected.length);
   actual.forEach((p, i) => {
-    expect(p[0]).toBeCloseTo(expected[i][0], digits);
-    expect(p[1]).toBeCloseTo(expected[i][1], digits);
+    expect(p[0]).toBeCloseTo(expected[i]?.[0] ?? NaN, digits);
+    expect(p[1]).toBeCloseTo(expected[i]?.[1] ?? NaN, digits);
   });
 }
 

@@ -15,19 +15,39 @@ function cross(o: Point, a: Point, b: Point): number {
   return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
 }
 
+/** Whether the last two points of a hull chain and `p` fail to turn counter-clockwise (the chain must drop its last point). */
+function bendsBack(chain: readonly Point[], p: Point): boolean {
+  const o = chain.at(-2);
+  const a = chain.at(-1);
+  return o !== undefined && a !== undefined && cross(o, a, p) <= 0;
+}
+
+/** Calls `visit` for each edge of a closed polygon, in order: (p0, p1), (p1, p2), ..., (pn-1, p0). */
+function forEachEdge(points: readonly Point[], visit: (a: Point, b: Point) => void): void {
+  const first = points[0];
+  if (first === undefined) return;
+  let a = first;
+  let started = false;
+  for (const b of points) {
+    if (started) visit(a, b);
+    started = true;
+    a = b;
+  }
+  visit(a, first);
+}
+
 /** Convex hull (Andrew's monotone chain), without collinear points. Order: clockwise on screen (y down). */
 export function convexHull(points: readonly Point[]): Point[] {
   const pts = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (pts.length < 3) return pts;
   const lower: Point[] = [];
   for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
+    while (bendsBack(lower, p)) lower.pop();
     lower.push(p);
   }
   const upper: Point[] = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const p = pts[i];
-    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
+  for (const p of [...pts].reverse()) {
+    while (bendsBack(upper, p)) upper.pop();
     upper.push(p);
   }
   lower.pop();
@@ -41,10 +61,10 @@ export function convexHull(points: readonly Point[]): Point[] {
  */
 export function minAreaRect(points: readonly Point[]): RotatedRect {
   const hull = convexHull(points);
-  if (hull.length === 0) return { cx: 0, cy: 0, width: 0, height: 0, angle: 0 };
-  if (hull.length === 1) return { cx: hull[0][0], cy: hull[0][1], width: 0, height: 0, angle: 0 };
+  const [a, b] = hull;
+  if (a === undefined) return { cx: 0, cy: 0, width: 0, height: 0, angle: 0 };
+  if (b === undefined) return { cx: a[0], cy: a[1], width: 0, height: 0, angle: 0 };
   if (hull.length === 2) {
-    const [a, b] = hull;
     return {
       cx: (a[0] + b[0]) / 2,
       cy: (a[1] + b[1]) / 2,
@@ -55,11 +75,9 @@ export function minAreaRect(points: readonly Point[]): RotatedRect {
   }
   let best: RotatedRect | null = null;
   let bestArea = Infinity;
-  for (let i = 0; i < hull.length; i++) {
-    const p = hull[i];
-    const q = hull[(i + 1) % hull.length];
+  forEachEdge(hull, (p, q) => {
     const len = Math.hypot(q[0] - p[0], q[1] - p[1]);
-    if (len === 0) continue;
+    if (len === 0) return;
     const ux = (q[0] - p[0]) / len;
     const uy = (q[1] - p[1]) / len;
     let minU = Infinity;
@@ -89,8 +107,8 @@ export function minAreaRect(points: readonly Point[]): RotatedRect {
         angle: Math.atan2(uy, ux),
       };
     }
-  }
-  return best ?? { cx: hull[0][0], cy: hull[0][1], width: 0, height: 0, angle: 0 };
+  });
+  return best ?? { cx: a[0], cy: a[1], width: 0, height: 0, angle: 0 };
 }
 
 /** The four corners of a rotated rectangle, ordered clockwise from top-left. */
@@ -99,7 +117,7 @@ export function rectCorners(r: RotatedRect): Quad {
   const s = Math.sin(r.angle);
   const hw = r.width / 2;
   const hh = r.height / 2;
-  const corners: Point[] = [
+  const corners: Quad = [
     [r.cx - hw * c + hh * s, r.cy - hw * s - hh * c],
     [r.cx + hw * c + hh * s, r.cy + hw * s - hh * c],
     [r.cx + hw * c - hh * s, r.cy + hw * s + hh * c],
@@ -112,47 +130,45 @@ export function rectCorners(r: RotatedRect): Quad {
  * Orders a convex quadrilateral clockwise (on screen) starting at the corner whose outgoing edge points most nearly
  * along +x: that edge is the top of the text, so crops read left to right whatever the tilt.
  */
-export function orderQuad(points: readonly Point[]): Quad {
-  const cx = (points[0][0] + points[1][0] + points[2][0] + points[3][0]) / 4;
-  const cy = (points[0][1] + points[1][1] + points[2][1] + points[3][1]) / 4;
+export function orderQuad(points: Readonly<Quad>): Quad {
+  const [p0, p1, p2, p3] = points;
+  const cx = (p0[0] + p1[0] + p2[0] + p3[0]) / 4;
+  const cy = (p0[1] + p1[1] + p2[1] + p3[1]) / 4;
   // atan2 grows clockwise on screen because y points down.
-  const sorted = [...points].sort((a, b) => Math.atan2(a[1] - cy, a[0] - cx) - Math.atan2(b[1] - cy, b[0] - cx));
+  const sorted: Quad = [p0, p1, p2, p3];
+  sorted.sort((a, b) => Math.atan2(a[1] - cy, a[0] - cx) - Math.atan2(b[1] - cy, b[0] - cx));
   let start = 0;
+  let startCorner = sorted[0];
   let bestCos = -Infinity;
-  for (let i = 0; i < 4; i++) {
-    const a = sorted[i];
-    const b = sorted[(i + 1) % 4];
+  let i = 0;
+  forEachEdge(sorted, (a, b) => {
     const len = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
     const cos = (b[0] - a[0]) / len;
     // Ties (a square at exactly 45 degrees) go to the corner nearer the top-left.
-    if (
-      cos > bestCos + 1e-9 ||
-      (Math.abs(cos - bestCos) <= 1e-9 && a[0] + a[1] < sorted[start][0] + sorted[start][1])
-    ) {
+    if (cos > bestCos + 1e-9 || (Math.abs(cos - bestCos) <= 1e-9 && a[0] + a[1] < startCorner[0] + startCorner[1])) {
       bestCos = cos;
       start = i;
+      startCorner = a;
     }
-  }
-  return [0, 1, 2, 3].map((k) => [sorted[(start + k) % 4][0], sorted[(start + k) % 4][1]]) as Quad;
+    i++;
+  });
+  const [q0, q1, q2, q3] = [...sorted.slice(start), ...sorted.slice(0, start)].map((p): Point => [p[0], p[1]]);
+  return [q0, q1, q2, q3] as Quad;
 }
 
 export function polygonArea(points: readonly Point[]): number {
   let sum = 0;
-  for (let i = 0; i < points.length; i++) {
-    const a = points[i];
-    const b = points[(i + 1) % points.length];
+  forEachEdge(points, (a, b) => {
     sum += a[0] * b[1] - b[0] * a[1];
-  }
+  });
   return Math.abs(sum) / 2;
 }
 
 export function polygonPerimeter(points: readonly Point[]): number {
   let sum = 0;
-  for (let i = 0; i < points.length; i++) {
-    const a = points[i];
-    const b = points[(i + 1) % points.length];
+  forEachEdge(points, (a, b) => {
     sum += Math.hypot(b[0] - a[0], b[1] - a[1]);
-  }
+  });
   return sum;
 }
 

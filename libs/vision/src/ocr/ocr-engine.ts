@@ -1,38 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { type TextLine } from '@forgesyte/contracts';
+import { runSingle } from '../onnx-run';
 import { ctcGreedyDecode, parseDictionary } from './ctc-decode';
-import { DbScratch, type DbOptions, dbPostprocess, type TextRegion } from './db-postprocess';
+import { DbScratch, dbPostprocess, type TextRegion } from './db-postprocess';
 import { detInputSize, fillDetTensor } from './det-preprocess';
 import { type Quad, quadBounds } from './geometry';
 import { type RgbImage, validateImage } from './image';
 import { sortReadingOrder } from './line-order';
-import { REC_HEIGHT, fillRecSlot, quadSize, readingQuad, recTargetWidth } from './rec-preprocess';
-
-export interface OcrOptions {
-  /**
-   * Longest detector input side; larger images are shrunk (PaddleOCR: 960). Detection dominates the cost and grows
-   * with the pixel count, so 640 roughly halves it on large frames, at some loss on small text.
-   */
-  detLimitSide: number;
-  db: Partial<DbOptions>;
-  /** Crops per recognition run. */
-  recBatchSize: number;
-  /** Recognition input width never goes below this (PaddleOCR pads to 320) nor above `recMaxWidth`. */
-  recMinWidth: number;
-  recMaxWidth: number;
-  /** Lines whose recognition confidence is below this are dropped (PaddleOCR's drop_score). */
-  minTextScore: number;
-}
-
-export const DEFAULT_OCR_OPTIONS: OcrOptions = {
-  detLimitSide: 960,
-  db: {},
-  recBatchSize: 6,
-  recMinWidth: 320,
-  recMaxWidth: 1600,
-  minTextScore: 0.5,
-};
+import { DEFAULT_OCR_OPTIONS, type OcrOptions, withSpinning } from './ocr-options';
+import { planRecBatches } from './rec-batches';
+import { REC_HEIGHT, fillRecSlot, readingQuad, recTargetWidth } from './rec-preprocess';
 
 export interface OcrResult {
   /**
@@ -90,9 +68,15 @@ export class OcrEngine {
     sessionOptions?: InferenceSession.SessionOptions,
     options: Partial<OcrOptions> = {},
   ): Promise<OcrEngine> {
+    const engineOptions = { ...DEFAULT_OCR_OPTIONS, ...options };
+    const ortOptions = withSpinning(sessionOptions ?? {}, engineOptions.ortSpinning);
     const [detR, recR, dictR] = await Promise.allSettled([
-      createSession(detPath, 'detection', sessionOptions),
-      createSession(recPath, 'recognition', sessionOptions),
+      createSession(detPath, 'detection', ortOptions),
+      createSession(
+        recPath,
+        'recognition',
+        engineOptions.recThreads === null ? ortOptions : { ...ortOptions, intraOpNumThreads: engineOptions.recThreads },
+      ),
       readFile(dictPath, 'utf8'),
     ]);
     if (detR.status === 'rejected' || recR.status === 'rejected' || dictR.status === 'rejected') {
@@ -113,7 +97,7 @@ export class OcrEngine {
           `but the recognition model ${recPath} outputs ${classes}`,
       );
     }
-    return new OcrEngine(det, rec, chars, { ...DEFAULT_OCR_OPTIONS, ...options });
+    return new OcrEngine(det, rec, chars, engineOptions);
   }
 
   /** Runs both models once so the first real frame does not pay for ONNX Runtime's lazy initialisation. */
@@ -149,7 +133,7 @@ export class OcrEngine {
       const lines: TextLine[] = [];
       regions.forEach((region, i) => {
         const d = decoded[i];
-        if (d.text.trim() === '' || d.score < this.options.minTextScore) return;
+        if (d === undefined || d.text.trim() === '' || d.score < this.options.minTextScore) return;
         const polygon = region.quad.map(([x, y]): [number, number] => [round1(x), round1(y)]);
         const b = quadBounds(region.quad);
         lines.push({
@@ -180,12 +164,13 @@ export class OcrEngine {
     const input = ws.detView(3 * size.width * size.height);
     fillDetTensor(image, input, size.width, size.height);
     const t0 = performance.now();
-    const out = await this.det.run({
-      [this.det.inputNames[0]]: new Tensor('float32', input, [1, 3, size.height, size.width]),
-    });
+    const prob = await runSingle(this.det, new Tensor('float32', input, [1, 3, size.height, size.width]));
     const inferenceMs = performance.now() - t0;
-    const prob = out[this.det.outputNames[0]];
     const [mapHeight, mapWidth] = prob.dims.slice(-2);
+    if (mapHeight === undefined || mapWidth === undefined) {
+      prob.dispose();
+      throw new Error(`text detector output ${JSON.stringify(prob.dims)} is not a map`);
+    }
     const regions = dbPostprocess(
       prob.data as Float32Array,
       mapWidth,
@@ -200,38 +185,43 @@ export class OcrEngine {
   }
 
   /**
-   * Recognises every quad. Crops are batched by aspect ratio so each batch pads little; results come back in the
-   * order of `quads`.
+   * Recognises every quad. Crops are grouped by width (`planRecBatches`) so a run pads little; results come back in
+   * the order of `quads`.
    */
   private async runRec(
     quads: Quad[],
     image: RgbImage,
     ws: Workspace,
   ): Promise<{ decoded: { text: string; score: number }[]; inferenceMs: number }> {
-    const { recBatchSize, recMinWidth, recMaxWidth } = this.options;
+    const { recBatchSize, recMinWidth, recMaxWidth, recRunCost } = this.options;
     const decoded = quads.map(() => ({ text: '', score: 0 }));
-    const aspect = quads.map((q) => {
-      const s = quadSize(q);
-      return s.height > 0 ? s.width / s.height : 0;
+    const widths = quads.map((quad) => recTargetWidth(quad, recMaxWidth));
+    const batches = planRecBatches(widths, {
+      minWidth: recMinWidth,
+      maxWidth: recMaxWidth,
+      maxBatch: recBatchSize,
+      runCost: recRunCost,
     });
-    const order = quads.map((_, i) => i).sort((a, b) => aspect[a] - aspect[b]);
     let inferenceMs = 0;
-    for (let start = 0; start < order.length; start += recBatchSize) {
-      const batch = order.slice(start, start + recBatchSize);
-      const widths = batch.map((i) => recTargetWidth(quads[i], recMaxWidth));
-      const tensorWidth = Math.min(recMaxWidth, Math.max(recMinWidth, ...widths));
-      const input = ws.recView(batch.length * 3 * REC_HEIGHT * tensorWidth);
-      batch.forEach((qi, slot) => fillRecSlot(image, quads[qi], input, slot, tensorWidth, widths[slot]));
+    for (const { indices, width: tensorWidth } of batches) {
+      const input = ws.recView(indices.length * 3 * REC_HEIGHT * tensorWidth);
+      indices.forEach((index, slot) =>
+        fillRecSlot(image, quads[index]!, input, slot, tensorWidth, Math.min(tensorWidth, widths[index]!)),
+      );
       const t0 = performance.now();
-      const out = await this.rec.run({
-        [this.rec.inputNames[0]]: new Tensor('float32', input, [batch.length, 3, REC_HEIGHT, tensorWidth]),
-      });
+      const probs = await runSingle(
+        this.rec,
+        new Tensor('float32', input, [indices.length, 3, REC_HEIGHT, tensorWidth]),
+      );
       inferenceMs += performance.now() - t0;
-      const probs = out[this.rec.outputNames[0]];
       const [, steps, classes] = probs.dims;
+      if (steps === undefined || classes === undefined) {
+        probs.dispose();
+        throw new Error(`text recogniser output ${JSON.stringify(probs.dims)} is not [batch, steps, classes]`);
+      }
       const data = probs.data as Float32Array;
-      batch.forEach((qi, slot) => {
-        decoded[qi] = ctcGreedyDecode(data, steps, classes, this.chars, slot * steps * classes);
+      indices.forEach((index, slot) => {
+        decoded[index] = ctcGreedyDecode(data, steps, classes, this.chars, slot * steps * classes);
       });
       probs.dispose();
     }
@@ -250,10 +240,10 @@ export class OcrEngine {
 async function createSession(
   path: string,
   role: string,
-  options: InferenceSession.SessionOptions | undefined,
+  options: InferenceSession.SessionOptions,
 ): Promise<InferenceSession> {
   try {
-    return await InferenceSession.create(path, options ?? {});
+    return await InferenceSession.create(path, options);
   } catch (e) {
     throw new Error(`OCR ${role} model ${path} could not be loaded: ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,

@@ -1,7 +1,8 @@
 import { type InferenceSession } from 'onnxruntime-node';
 import { WorkerClient } from '../worker/worker-client';
 import { type RgbImage, validateImage } from './image';
-import { type OcrOptions, type OcrResult } from './ocr-engine';
+import { type OcrResult } from './ocr-engine';
+import { type OcrOptions } from './ocr-options';
 import { type OcrAnswer, type OcrRequest, type OcrWorkerInit } from './ocr-worker-protocol';
 
 /**
@@ -11,7 +12,48 @@ import { type OcrAnswer, type OcrRequest, type OcrWorkerInit } from './ocr-worke
  * worker (under a millisecond for a 640 x 480 frame), so callers may reuse their buffer at once.
  */
 export class OcrWorkerEngine {
-  private constructor(private readonly client: WorkerClient<OcrRequest, OcrAnswer>) {}
+  private closed = false;
+  private replacing: Promise<void> | null = null;
+  /** Worker threads started to replace ones that died. */
+  replacements = 0;
+
+  private constructor(
+    private client: WorkerClient<OcrRequest, OcrAnswer>,
+    private readonly init: OcrWorkerInit,
+  ) {
+    this.watch();
+  }
+
+  /** A dead thread has failed the frames it held; a new one with the same models takes its place. */
+  private watch(): void {
+    this.client.whenDead(() => {
+      if (this.closed) return;
+      this.replacing = this.replace()
+        .catch(() => undefined /* stays dead: `problem` says why */)
+        .finally(() => (this.replacing = null));
+    });
+  }
+
+  private async replace(): Promise<void> {
+    const client = await WorkerClient.start<OcrRequest, OcrAnswer>(__dirname, 'ocr-worker', this.init, 'OCR worker');
+    if (this.closed) {
+      await client.close({ type: 'release' });
+      return;
+    }
+    this.client = client;
+    this.replacements++;
+    this.watch();
+  }
+
+  /** Resolves when a replacement under way has finished. */
+  async settled(): Promise<void> {
+    await this.replacing;
+  }
+
+  /** Ends the thread as a crash would (fault injection). */
+  kill(): Promise<void> {
+    return this.client.kill();
+  }
 
   static async load(
     detPath: string,
@@ -21,7 +63,7 @@ export class OcrWorkerEngine {
     options: Partial<OcrOptions> = {},
   ): Promise<OcrWorkerEngine> {
     const init: OcrWorkerInit = { detPath, recPath, dictPath, sessionOptions, options };
-    return new OcrWorkerEngine(await WorkerClient.start(__dirname, 'ocr-worker', init, 'OCR worker'));
+    return new OcrWorkerEngine(await WorkerClient.start(__dirname, 'ocr-worker', init, 'OCR worker'), init);
   }
 
   /** Why the worker can no longer recognize anything (it exited or crashed), or null while it can. */
@@ -51,6 +93,8 @@ export class OcrWorkerEngine {
   }
 
   async release(): Promise<void> {
+    this.closed = true;
+    await this.replacing;
     await this.client.close({ type: 'release' });
   }
 }

@@ -1,6 +1,7 @@
 import { type InferenceSession } from 'onnxruntime-node';
 import { type RgbImage } from './image';
-import { type OcrOptions, type OcrResult } from './ocr-engine';
+import { type OcrResult } from './ocr-engine';
+import { type OcrOptions } from './ocr-options';
 
 export interface OcrWorkerInit {
   detPath: string;

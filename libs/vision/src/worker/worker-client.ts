@@ -1,6 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { extname, join } from 'node:path';
-import { type NumberedRequest, type WorkerReply } from './worker-protocol';
+import { type NumberedRequest, type WorkerControl, type WorkerReply } from './worker-protocol';
+
+/** How long a thread asked to stop may take before it is terminated anyway (a request stuck in native code). */
+const STOP_WAIT_MS = 30_000;
 
 type Pending<R> = { resolve: (result: R | undefined) => void; reject: (e: Error) => void };
 
@@ -15,11 +18,18 @@ export class WorkerClient<Q extends { type: string }, R> {
   private readonly pending = new Map<number, Pending<R>>();
   private dead: Error | null = null;
   private inFlight = 0;
+  /** Called once when the thread dies on its own (crash, exit), never after close(). */
+  private onDeath: ((e: Error) => void) | null = null;
+
+  /** Settles when the thread has exited, for whatever reason. */
+  private readonly exited: Promise<void>;
 
   private constructor(
     private readonly worker: Worker,
     private readonly label: string,
-  ) {}
+  ) {
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+  }
 
   /**
    * Starts `<dir>/<name>.js` (compiled builds) or `<name>.ts` (tests and ts-node, compiled on the fly) with
@@ -43,6 +53,23 @@ export class WorkerClient<Q extends { type: string }, R> {
       worker.on('error', (e) => client.fail(e));
       worker.on('exit', (code) => client.fail(new Error(`${label} exited with code ${code}`)));
     });
+  }
+
+  /** `handler` runs once if the thread dies on its own (not after close()): the owner may start a replacement. */
+  whenDead(handler: (e: Error) => void): void {
+    if (this.dead) {
+      handler(this.dead);
+      return;
+    }
+    this.onDeath = handler;
+  }
+
+  /**
+   * Ends the thread at its next JavaScript turn (a model run in progress finishes first), as a crash would: pending
+   * calls fail and `whenDead` handlers run.
+   */
+  async kill(): Promise<void> {
+    await this.endThread({ control: 'exit', code: 1 });
   }
 
   /** Why the worker can no longer answer (it exited or crashed), or null while it can. */
@@ -73,8 +100,21 @@ export class WorkerClient<Q extends { type: string }, R> {
       if (last) await this.call(last);
     } finally {
       this.dead = new Error(`${this.label} released`);
-      await this.worker.terminate();
+      await this.endThread({ control: 'stop' });
     }
+  }
+
+  /**
+   * Asks the thread to end itself (see WorkerControl for why not `terminate()`), and terminates it only if it has not
+   * exited after STOP_WAIT_MS.
+   */
+  private async endThread(control: WorkerControl): Promise<void> {
+    this.worker.postMessage(control);
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_WAIT_MS)));
+    const timedOut = await Promise.race([this.exited.then(() => false), stuck]);
+    clearTimeout(timer);
+    if (timedOut) await this.worker.terminate();
   }
 
   private settle(reply: WorkerReply<R>): void {
@@ -90,8 +130,12 @@ export class WorkerClient<Q extends { type: string }, R> {
   }
 
   private fail(e: Error): void {
-    if (!this.dead) this.dead = e;
+    const died = this.dead === null;
+    if (died) this.dead = e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
+    const handler = this.onDeath;
+    this.onDeath = null;
+    if (died && handler) handler(e);
   }
 }

@@ -17,14 +17,14 @@ describe('JobListComponent', () => {
   it('shows status, progress and the actions each status allows', () => {
     const rows = [...el().querySelectorAll('tbody tr')];
     expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['running', 'completed', 'failed']);
-    expect(rows[0].querySelector('progress')!.value).toBe(42);
-    expect(rows[0].textContent).toContain('42 / 100');
-    expect(rows[0].querySelector('[data-testid=cancel-job]')).not.toBeNull();
-    expect(rows[0].querySelector('[data-testid=view-job]')).toBeNull();
-    expect(rows[1].querySelector('[data-testid=view-job]')).not.toBeNull();
-    expect(rows[1].classList).toContain('selected');
-    expect(rows[2].textContent).toContain('ffmpeg exited with code 1');
-    expect(rows[2].querySelector('[data-testid=delete-job]')).not.toBeNull();
+    expect(rows[0]?.querySelector('progress')!.value).toBe(42);
+    expect(rows[0]?.textContent).toContain('42 / 100');
+    expect(rows[0]?.querySelector('[data-testid=cancel-job]')).not.toBeNull();
+    expect(rows[0]?.querySelector('[data-testid=view-job]')).toBeNull();
+    expect(rows[1]?.querySelector('[data-testid=view-job]')).not.toBeNull();
+    expect(rows[1]?.classList).toContain('selected');
+    expect(rows[2]?.textContent).toContain('ffmpeg exited with code 1');
+    expect(rows[2]?.querySelector('[data-testid=delete-job]')).not.toBeNull();
   });
 
   it('emits the job id of each action', () => {

@@ -1,5 +1,5 @@
 import { type Detection, type JobFrameResult } from '@forgesyte/contracts';
-import { classCounts, csvField, frameAt, toCsv } from './job-results';
+import { classCounts, csvField, frameAt, lineTimeline, toCsv } from './job-results';
 
 function det(label: string, score = 0.9): Detection {
   return { label, class_id: label === 'person' ? 0 : 56, score, box: { x1: 1.234, y1: 2, x2: 30, y2: 40.5 } };
@@ -62,5 +62,58 @@ describe('job results', () => {
     expect(csvField('a,b')).toBe('"a,b"');
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('=SUM(A1)')).toBe("'=SUM(A1)");
+  });
+
+  it('lists the line counts over time at the frames where they change', () => {
+    const counted = (i: number, t: number, lines: { id: string; in: number; out: number }[]): JobFrameResult => {
+      const f = frame(i, t, []);
+      return { ...f, result: { ...f.result, lines } };
+    };
+    const frames = [
+      counted(0, 0, [{ id: 'door', in: 0, out: 0 }]),
+      counted(5, 500, [{ id: 'door', in: 0, out: 0 }]),
+      counted(10, 1000, [
+        { id: 'door', in: 1, out: 0 },
+        { id: 'gate', in: 0, out: 2 },
+      ]),
+      counted(15, 1500, [
+        { id: 'door', in: 1, out: 0 },
+        { id: 'gate', in: 0, out: 2 },
+      ]),
+      counted(20, 2000, [
+        { id: 'door', in: 1, out: 1 },
+        { id: 'gate', in: 0, out: 2 },
+      ]),
+    ];
+    expect(lineTimeline(frames)).toEqual({
+      ids: ['door', 'gate'],
+      steps: [
+        {
+          frame_index: 0,
+          timestamp_ms: 0,
+          counts: [
+            { in: 0, out: 0 },
+            { in: 0, out: 0 },
+          ],
+        },
+        {
+          frame_index: 10,
+          timestamp_ms: 1000,
+          counts: [
+            { in: 1, out: 0 },
+            { in: 0, out: 2 },
+          ],
+        },
+        {
+          frame_index: 20,
+          timestamp_ms: 2000,
+          counts: [
+            { in: 1, out: 1 },
+            { in: 0, out: 2 },
+          ],
+        },
+      ],
+    });
+    expect(lineTimeline(FRAMES)).toEqual({ ids: [], steps: [] });
   });
 });

@@ -36,14 +36,14 @@ export function frameAt(frames: readonly JobFrameResult[], timeMs: number): JobF
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (frames[mid].timestamp_ms <= timeMs) {
+    if ((frames[mid]?.timestamp_ms ?? Infinity) <= timeMs) {
       found = mid;
       lo = mid + 1;
     } else {
       hi = mid - 1;
     }
   }
-  return found < 0 ? null : frames[found];
+  return frames[found] ?? null;
 }
 
 const CSV_HEADER = 'frame_index,timestamp_ms,kind,label,score,x1,y1,x2,y2';
@@ -85,4 +85,40 @@ function row(
 export function csvField(value: string): string {
   const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The line counts at one sampled frame where any of them changed. */
+export interface LineCountStep {
+  frame_index: number;
+  timestamp_ms: number;
+  /** Cumulative in / out per line id, in the order of `ids`. */
+  counts: { in: number; out: number }[];
+}
+
+export interface LineTimeline {
+  ids: string[];
+  steps: LineCountStep[];
+}
+
+/**
+ * The line counts over time from the per-frame results (cumulative for the job): the first counted frame and
+ * every frame where a count changed. frames must be sorted by timestamp_ms.
+ */
+export function lineTimeline(frames: readonly JobFrameResult[]): LineTimeline {
+  const ids: string[] = [];
+  for (const f of frames) for (const l of f.result.lines ?? []) if (!ids.includes(l.id)) ids.push(l.id);
+  const steps: LineCountStep[] = [];
+  let last = '';
+  for (const f of frames) {
+    if (!f.result.lines) continue;
+    const counts = ids.map((id) => {
+      const line = f.result.lines?.find((l) => l.id === id);
+      return { in: line?.in ?? 0, out: line?.out ?? 0 };
+    });
+    const key = JSON.stringify(counts);
+    if (key === last) continue;
+    last = key;
+    steps.push({ frame_index: f.frame_index, timestamp_ms: f.timestamp_ms, counts });
+  }
+  return { ids, steps };
 }

@@ -7,12 +7,14 @@ import { type PipelineInfo } from '@forgesyte/contracts';
 import { JobUploadComponent } from './job-upload.component';
 
 const MEDIA = join(__dirname, '../../../../../../shared/media');
-const PIPELINES = ['ocr', 'yolo'].map((id): PipelineInfo => ({
+const PIPELINES = ['ocr', 'yolo', 'yolo_track'].map((id): PipelineInfo => ({
   id,
   description: id,
   models: [],
   classes: [],
   input_size: { width: 416, height: 416 },
+  frame_size: { width: 416, height: 416 },
+  ...(id === 'yolo_track' ? { tracking: true as const } : {}),
 }));
 
 describe('JobUploadComponent', () => {
@@ -101,5 +103,32 @@ describe('JobUploadComponent', () => {
       );
     await stable();
     expect(q('[data-testid=upload-error]').textContent).toContain('not a video the server can read');
+  });
+
+  it('sends the lines and zones of a tracking pipeline as multipart fields and shows why the server refused them', async () => {
+    expect(el().querySelector('[data-testid=job-lines]')).toBeNull();
+    const select = q<HTMLSelectElement>('[data-testid=job-pipeline]');
+    select.value = 'yolo_track';
+    select.dispatchEvent(new Event('change'));
+    await stable();
+    await pick(new File([readFileSync(join(MEDIA, 'one-by-one-person-detection.mp4')).subarray(0, 64)], 'x.mp4'));
+    const lines = '[{"id": "door", "from": [0, 240], "to": [640, 240]}]';
+    const linesInput = q<HTMLTextAreaElement>('[data-testid=job-lines]');
+    linesInput.value = lines;
+    linesInput.dispatchEvent(new Event('change'));
+    q<HTMLFormElement>('form').dispatchEvent(new Event('submit'));
+    const req = http.expectOne('/video/submit');
+    const body = req.request.body as FormData;
+    expect(body.get('pipeline_id')).toBe('yolo_track');
+    expect(body.get('lines')).toBe(lines);
+    expect(body.has('zones')).toBe(false);
+    req.flush(
+      { error: 'invalid_geometry', detail: 'lines[0].from: must be two finite numbers' },
+      { status: 400, statusText: 'Bad Request' },
+    );
+    await stable();
+    const error = q('[data-testid=upload-error]').textContent ?? '';
+    expect(error).toContain('The lines or zones are not valid');
+    expect(error).toContain('lines[0].from: must be two finite numbers');
   });
 });

@@ -15,7 +15,7 @@ import { isErrorBody, type PipelineInfo } from '@forgesyte/contracts';
 import { type Subscription } from 'rxjs';
 import { errorSentence } from '../shared/error-messages';
 import { effectivePipeline } from '../shared/pipelines.service';
-import { JobsApi } from './jobs-api.service';
+import { JobsApiService } from './jobs-api.service';
 import { checkVideoFile } from './video-type';
 
 /** Drop or pick an MP4, choose pipeline and sample rate, upload with a progress bar. */
@@ -72,6 +72,20 @@ import { checkVideoFile } from './video-type';
           />
         </label>
         <span id="fps-help" class="help">Empty: every frame.</span>
+        @if (tracking()) {
+          @for (field of sceneFields; track field.name) {
+            <label class="scene">
+              {{ field.label }}
+              <textarea
+                #sceneText
+                rows="2"
+                [attr.data-testid]="'job-' + field.name"
+                [placeholder]="field.example"
+                (change)="field.value.set(sceneText.value)"
+              ></textarea>
+            </label>
+          }
+        }
         <button type="submit" class="primary" data-testid="upload" [disabled]="!canUpload()">Upload</button>
       </div>
       @if (progress() !== null) {
@@ -122,6 +136,11 @@ import { checkVideoFile } from './video-type';
     input[type='number'] {
       width: 7rem;
     }
+    .scene textarea {
+      width: 18rem;
+      font-family: ui-monospace, monospace;
+      font-size: 0.8rem;
+    }
     .help {
       color: var(--muted);
       font-size: 0.85rem;
@@ -142,7 +161,7 @@ import { checkVideoFile } from './video-type';
   `,
 })
 export class JobUploadComponent {
-  private readonly api = inject(JobsApi);
+  private readonly api = inject(JobsApiService);
   private readonly picker = viewChild.required<ElementRef<HTMLInputElement>>('picker');
   private uploading: Subscription | null = null;
 
@@ -153,10 +172,30 @@ export class JobUploadComponent {
   protected readonly pipelineId = signal<string | null>(null);
   protected readonly sampleFps = signal<number | null>(2);
   protected readonly dragOver = signal(false);
+  /** Tracking pipelines: JSON text of the lines and zones, sent as they are (the server validates them). */
+  protected readonly lines = signal('');
+  protected readonly zones = signal('');
+  protected readonly sceneFields = [
+    {
+      name: 'lines',
+      label: 'Lines (JSON)',
+      value: this.lines,
+      example: '[{"id": "door", "from": [0, 240], "to": [640, 240]}]',
+    },
+    {
+      name: 'zones',
+      label: 'Zones (JSON)',
+      value: this.zones,
+      example: '[{"id": "bay", "points": [[0, 0], [99, 0], [99, 99]]}]',
+    },
+  ] as const;
   protected readonly progress = signal<number | null>(null);
   protected readonly error = signal<string | null>(null);
 
   protected readonly selectedPipeline = computed(() => effectivePipeline(this.pipelines(), this.pipelineId()));
+  protected readonly tracking = computed(
+    () => this.pipelines().find((p) => p.id === this.selectedPipeline())?.tracking === true,
+  );
   protected readonly canUpload = computed(
     () => this.file() !== null && this.selectedPipeline() !== null && this.progress() === null,
   );
@@ -195,7 +234,8 @@ export class JobUploadComponent {
     if (!file || !pipelineId || !this.canUpload()) return;
     this.error.set(null);
     this.progress.set(0);
-    this.uploading = this.api.submit(file, pipelineId, this.sampleFps()).subscribe({
+    const scene = this.tracking() ? { lines: this.lines().trim(), zones: this.zones().trim() } : {};
+    this.uploading = this.api.submit(file, pipelineId, this.sampleFps(), scene).subscribe({
       next: (event) => {
         if (event.kind === 'progress') this.progress.set(event.percent);
         else {
@@ -215,7 +255,11 @@ export class JobUploadComponent {
 
 function uploadErrorSentence(error: unknown): string {
   if (error instanceof HttpErrorResponse) {
-    if (isErrorBody(error.error)) return errorSentence(error.error.error, error.error.detail);
+    if (isErrorBody(error.error)) {
+      const sentence = errorSentence(error.error.error, error.error.detail);
+      // Which line or zone is wrong, and why: the sentence alone cannot say.
+      return error.error.error === 'invalid_geometry' ? `${sentence} ${error.error.detail}` : sentence;
+    }
     if (error.status === 0) return 'The server could not be reached. Check the connection and upload again.';
     if (error.status === 413) return errorSentence('payload_too_large');
   }

@@ -2,6 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { type JobFrameResult } from '@forgesyte/contracts';
+import { job } from '../shared/testing/jobs';
 import { type RecordedCall, recordingContext } from '../shared/testing/recording-context';
 import { JobViewerComponent } from './job-viewer.component';
 
@@ -54,6 +55,7 @@ describe('JobViewerComponent', () => {
     );
     const first = http.expectOne((r) => r.url === '/video/results/job-1' && r.params.get('offset') === '0');
     expect(first.request.params.get('limit')).toBe('500');
+    http.expectOne('/video/status/job-1').flush(job('job-1', 'completed', 100));
     first.flush({
       job_id: 'job-1',
       status: 'completed',
@@ -82,11 +84,46 @@ describe('JobViewerComponent', () => {
     // No video pixels in jsdom: the canvas takes the result's size and the box is drawn 1:1.
     expect(calls.filter((c) => c.method === 'strokeRect').at(-1)?.args).toEqual([0, 0, 10, 10]);
     expect(el().querySelector<HTMLButtonElement>('[data-testid=download-csv]')!.disabled).toBe(false);
+    expect(el().querySelector('[data-testid=line-totals]')).toBeNull();
+  });
+
+  it('shows the line totals of the job status and the counts over time', async () => {
+    const counted = (i: number, doorIn: number): JobFrameResult => {
+      const f = frame(i, ['person']);
+      return { ...f, result: { ...f.result, lines: [{ id: 'door', in: doorIn, out: 0 }] } };
+    };
+    http
+      .expectOne('/video/status/job-1')
+      .flush({ ...job('job-1', 'completed', 100), lines: [{ id: 'door', in: 2, out: 0 }] });
+    http
+      .expectOne((r) => r.url === '/video/results/job-1')
+      .flush({
+        job_id: 'job-1',
+        status: 'completed',
+        total: 4,
+        offset: 0,
+        limit: 500,
+        frames: [counted(0, 0), counted(5, 1), counted(10, 1), counted(15, 2)],
+      });
+    await stable();
+    const totals = el().querySelector('[data-testid=line-totals] tbody tr')!;
+    expect([...totals.children].map((c) => c.textContent.trim())).toEqual(['door', '2', '0']);
+    const rows = [...el().querySelectorAll('[data-testid=line-timeline] tbody tr')].map((r) =>
+      [...r.children].map((c) => c.textContent.trim()),
+    );
+    expect(rows).toEqual([
+      ['0.0 s', '0 / 0'],
+      ['0.5 s', '1 / 0'],
+      ['1.5 s', '2 / 0'],
+    ]);
   });
 
   it('says so when the results cannot be loaded', async () => {
     http
       .expectOne((r) => r.url === '/video/results/job-1')
+      .flush({ error: 'job_not_found', detail: 'x' }, { status: 404, statusText: 'Not Found' });
+    http
+      .expectOne('/video/status/job-1')
       .flush({ error: 'job_not_found', detail: 'x' }, { status: 404, statusText: 'Not Found' });
     await stable();
     expect(el().querySelector('[role=alert]')!.textContent).toContain('could not be loaded');

@@ -16,8 +16,8 @@ import { type JobFrameResult } from '@forgesyte/contracts';
 import { catchError, map, of, startWith, switchMap } from 'rxjs';
 import { toObservable, toSignal } from '@angular/core/rxjs-interop';
 import { drawOverlay } from '../shared/overlay';
-import { JobsApi } from './jobs-api.service';
-import { classCounts, frameAt, toCsv } from './job-results';
+import { JobsApiService } from './jobs-api.service';
+import { classCounts, frameAt, lineTimeline, toCsv } from './job-results';
 
 type Load = { state: 'loading' } | { state: 'failed' } | { state: 'ready'; frames: JobFrameResult[] };
 
@@ -32,7 +32,7 @@ const LOADING: Load = { state: 'loading' };
   styleUrl: './job-viewer.component.css',
 })
 export class JobViewerComponent {
-  private readonly api = inject(JobsApi);
+  private readonly api = inject(JobsApiService);
   private readonly video = viewChild.required<ElementRef<HTMLVideoElement>>('video');
   private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('overlay');
   private frameRequest: number | null = null;
@@ -60,6 +60,19 @@ export class JobViewerComponent {
     return load.state === 'ready' ? load.frames : [];
   });
   protected readonly counts = computed(() => classCounts(this.frames()));
+  /** Tracking jobs with lines: in / out per line against frame time, and the totals the job status reports. */
+  protected readonly timeline = computed(() => lineTimeline(this.frames()));
+  protected readonly totals = toSignal(
+    toObservable(this.jobId).pipe(
+      switchMap((id) =>
+        this.api.status(id).pipe(
+          map((status) => status.lines ?? []),
+          catchError(() => of([])),
+        ),
+      ),
+    ),
+    { initialValue: [] },
+  );
   /** The video's box takes the frames' shape before (or without) its metadata, so overlays line up. */
   protected readonly aspectRatio = computed(() => {
     const image = this.frames()[0]?.result.image;

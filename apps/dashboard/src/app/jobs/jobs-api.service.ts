@@ -5,9 +5,11 @@ import {
   type JobListResponse,
   type JobResultsResponse,
   type JobStatusResponse,
+  type JobSubmitRequest,
   type JobSubmitResponse,
 } from '@forgesyte/contracts';
-import { EMPTY, Observable, expand, filter, map, reduce } from 'rxjs';
+import { EMPTY, type Observable, expand, filter, map, reduce } from 'rxjs';
+import { ApiKeyService } from '../shared/api-key.service';
 
 export type UploadEvent = { kind: 'progress'; percent: number } | { kind: 'done'; jobId: string };
 
@@ -15,8 +17,9 @@ const RESULTS_PAGE = 500;
 
 /** The jobs REST API (unversioned routes; the /v1 ones are deprecated). */
 @Injectable({ providedIn: 'root' })
-export class JobsApi {
+export class JobsApiService {
   private readonly http = inject(HttpClient);
+  private readonly keys = inject(ApiKeyService);
 
   list(): Observable<JobStatusResponse[]> {
     return this.http.get<JobListResponse>('/video/jobs').pipe(map((body) => body.jobs));
@@ -27,10 +30,18 @@ export class JobsApi {
   }
 
   /** Multipart upload with progress; the file streams from disk, never read whole into memory. */
-  submit(file: File, pipelineId: string, fps: number | null): Observable<UploadEvent> {
+  submit(
+    file: File,
+    pipelineId: string,
+    fps: number | null,
+    scene: Pick<JobSubmitRequest, 'lines' | 'zones'> = {},
+  ): Observable<UploadEvent> {
+    const fields: JobSubmitRequest = { pipeline_id: pipelineId, ...(fps !== null ? { fps } : {}), ...scene };
     const form = new FormData();
-    form.append('pipeline_id', pipelineId);
-    if (fps !== null) form.append('fps', String(fps));
+    form.append('pipeline_id', fields.pipeline_id);
+    if (fields.fps !== undefined) form.append('fps', String(fields.fps));
+    if (fields.lines) form.append('lines', fields.lines);
+    if (fields.zones) form.append('zones', fields.zones);
     // Last, so the server knows the pipeline and rate before the bytes arrive.
     form.append('file', file, file.name);
     return this.http.post<JobSubmitResponse>('/video/submit', form, { reportProgress: true, observe: 'events' }).pipe(
@@ -70,8 +81,11 @@ export class JobsApi {
     );
   }
 
-  /** The uploaded video, served back with range requests so the player can seek. */
+  /**
+   * The uploaded video, served back with range requests so the player can seek. A <video> sends
+   * no headers, so the key rides in the URL.
+   */
   videoUrl(jobId: string): string {
-    return `/video/jobs/${encodeURIComponent(jobId)}/video`;
+    return this.keys.withKey(`/video/jobs/${encodeURIComponent(jobId)}/video`);
   }
 }

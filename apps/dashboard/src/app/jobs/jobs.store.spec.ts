@@ -36,7 +36,7 @@ describe('JobsStore', () => {
 
     jest.advanceTimersByTime(1000);
     http.expectOne('/video/jobs').flush({ jobs: [job('a', 'running', 40)] });
-    expect(store.jobs()[0].progress.percent).toBe(40);
+    expect(store.jobs()[0]?.progress.percent).toBe(40);
 
     jest.advanceTimersByTime(1000);
     http.expectOne('/video/jobs').flush({ jobs: [job('a', 'completed', 100)] });

@@ -1,7 +1,7 @@
 import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
 import { type JobStatus, type JobStatusResponse } from '@forgesyte/contracts';
 import { Subject, catchError, of, switchMap, takeWhile, timer } from 'rxjs';
-import { JobsApi } from './jobs-api.service';
+import { JobsApiService } from './jobs-api.service';
 
 /** How often the list is refreshed while a job is queued or running. */
 export const JOBS_POLL_MS = new InjectionToken<number>('JOBS_POLL_MS', { providedIn: 'root', factory: () => 1500 });
@@ -18,7 +18,7 @@ export function isActive(job: JobStatusResponse): boolean {
  */
 @Injectable()
 export class JobsStore {
-  private readonly api = inject(JobsApi);
+  private readonly api = inject(JobsApiService);
   private readonly pollMs = inject(JOBS_POLL_MS);
   private readonly refresh$ = new Subject<void>();
 

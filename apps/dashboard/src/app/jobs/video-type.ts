@@ -12,7 +12,7 @@ export async function checkVideoFile(file: File): Promise<string | null> {
   }
   if (file.size < 12) return `"${file.name}" is too small to be a video.`;
   const head = new Uint8Array(await readHead(file));
-  const box = String.fromCharCode(head[4], head[5], head[6], head[7]);
+  const box = String.fromCharCode(...head.subarray(4, 8));
   return box === 'ftyp' ? null : `"${file.name}" does not look like an MP4 video (no ftyp header).`;
 }
 

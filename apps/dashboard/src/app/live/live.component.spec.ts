@@ -7,12 +7,14 @@ import { STREAM_ORIGIN, WEB_SOCKET_FACTORY } from '../shared/realtime-client.ser
 import { fakeSocketFactory } from '../shared/testing/fake-web-socket';
 import { LiveComponent } from './live.component';
 
-const PIPELINES: PipelineInfo[] = ['ocr', 'yolo', 'yolo_ocr'].map((id) => ({
+const PIPELINES: PipelineInfo[] = ['ocr', 'yolo', 'yolo_ocr', 'yolo_track'].map((id) => ({
   id,
   description: id,
   models: [],
   classes: [],
   input_size: { width: 416, height: 416 },
+  frame_size: id.includes('ocr') ? { width: 1280, height: 1280 } : { width: 416, height: 416 },
+  ...(id === 'yolo_track' ? { tracking: true as const } : {}),
 }));
 
 describe('LiveComponent', () => {
@@ -64,7 +66,7 @@ describe('LiveComponent', () => {
 
   it('offers the server pipelines with yolo chosen, and labels its controls', () => {
     const select = q<HTMLSelectElement>('[data-testid=pipeline-select]')!;
-    expect([...select.options].map((o) => o.value)).toEqual(['ocr', 'yolo', 'yolo_ocr']);
+    expect([...select.options].map((o) => o.value)).toEqual(['ocr', 'yolo', 'yolo_ocr', 'yolo_track']);
     expect(select.value).toBe('yolo');
     expect(select.closest('label')?.textContent).toContain('Pipeline');
     expect(q<HTMLButtonElement>('[data-testid=start]')!.disabled).toBe(false);
@@ -91,6 +93,37 @@ describe('LiveComponent', () => {
     expect(q('[data-testid=start]')).not.toBeNull();
   });
 
+  it('asks the camera for frames as large as the pipeline reads, and at least the display size', async () => {
+    const select = q<HTMLSelectElement>('[data-testid=pipeline-select]')!;
+    select.value = 'ocr';
+    select.dispatchEvent(new Event('change'));
+    await stable();
+    await start();
+    expect(getUserMedia).toHaveBeenCalledWith({
+      video: { width: { ideal: 1280 }, height: { ideal: 1280 } },
+      audio: false,
+    });
+  });
+
+  it('offers drawing lines and zones only on a tracking pipeline, with a hint otherwise', async () => {
+    expect(q('[data-testid=scene-hint]')?.textContent).toContain('tracking pipeline');
+    expect(q('[data-testid=apply-scene]')).toBeNull();
+    const select = q<HTMLSelectElement>('[data-testid=pipeline-select]')!;
+    select.value = 'yolo_track';
+    select.dispatchEvent(new Event('change'));
+    await stable();
+    expect(q('[data-testid=scene-hint]')).toBeNull();
+    expect(q<HTMLInputElement>('[data-testid=shape-id]')!.value).toBe('line1');
+    const shape = q<HTMLSelectElement>('[data-testid=shape-select]')!;
+    shape.value = 'zone';
+    shape.dispatchEvent(new Event('change'));
+    await stable();
+    expect(q<HTMLInputElement>('[data-testid=shape-id]')!.value).toBe('zone1');
+    expect(q<HTMLButtonElement>('[data-testid=close-zone]')!.disabled).toBe(true);
+    await start();
+    expect(sockets.last().url).toBe('ws://dash.test/ws/video/stream?pipeline_id=yolo_track');
+  });
+
   it('reconnects when the pipeline changes while streaming', async () => {
     await start();
     sockets.last().serverOpen();
@@ -99,8 +132,27 @@ describe('LiveComponent', () => {
     select.dispatchEvent(new Event('change'));
     await stable();
     expect(sockets.sockets).toHaveLength(2);
-    expect(sockets.sockets[0].closedWith?.code).toBe(1000);
+    expect(sockets.sockets[0]?.closedWith?.code).toBe(1000);
     expect(sockets.last().url).toContain('pipeline_id=ocr');
+  });
+
+  it('lowers the frame size of a stream under load, but never that of a tracking stream', async () => {
+    const slowDowns = async (n: number) => {
+      for (let i = 0; i < n; i++) sockets.last().serverSend({ warning: 'slow_down', suggested_fps: 1, drop_rate: 0.5 });
+      await stable();
+      return q('[data-testid=send-rate]')!.textContent.replace(/\s+/g, ' ').trim();
+    };
+    q<HTMLButtonElement>('[data-testid=panel-toggle]')!.click();
+    await start();
+    sockets.last().serverOpen();
+    expect(await slowDowns(2)).toBe('2 fps of 10, 75% size');
+
+    const select = q<HTMLSelectElement>('[data-testid=pipeline-select]')!;
+    select.value = 'yolo_track';
+    select.dispatchEvent(new Event('change'));
+    await stable();
+    sockets.last().serverOpen();
+    expect(await slowDowns(3)).toBe('2 fps of 10, 100% size');
   });
 
   it('shows the sentence for a server error and retries on request', async () => {

@@ -3,6 +3,7 @@ import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 import { type SendRate } from '../shared/adaptive-rate';
 import { type ConnectionStatus } from '../shared/realtime-client.service';
 import { type StreamStatsSnapshot } from '../shared/stream-stats';
+import { type Size } from './frame-capture';
 import { LatencyChartComponent } from './latency-chart.component';
 
 /** Connection health at a glance: what is sent, what comes back, and how long it takes. */
@@ -18,6 +19,8 @@ import { LatencyChartComponent } from './latency-chart.component';
       <dd data-testid="send-rate">
         {{ rate().fps }} fps of {{ targetFps() }}, {{ rate().scale * 100 | number: '1.0-0' }}% size
       </dd>
+      <dt>Frame size</dt>
+      <dd data-testid="sent-size">{{ sentSize() ? sentSize()!.width + 'x' + sentSize()!.height : '–' }}</dd>
       <dt>Frames sent</dt>
       <dd>{{ stats().fpsSent | number: '1.1-1' }} /s</dd>
       <dt>Results</dt>
@@ -56,6 +59,8 @@ export class StreamPanelComponent {
   readonly rate = input.required<SendRate>();
   /** The operator's choice, which the adaptive rate climbs back to. */
   readonly targetFps = input.required<number>();
+  /** The last frame sent, in pixels (the pipeline's frame_size, or less under load); null before the first. */
+  readonly sentSize = input<Size | null>(null);
   readonly stats = input.required<StreamStatsSnapshot>();
 
   protected ms(value: number | null): string {

@@ -21,6 +21,17 @@ describe('AdaptiveRate', () => {
     expect(rate.onSlowDown(1)).toEqual({ fps: 2, scale: 0.5 });
   });
 
+  it('keeps a fixed frame size at the frame rate floor, and drops an earlier reduction when it is fixed', () => {
+    const rate = new AdaptiveRate(2);
+    expect(rate.onSlowDown(1)).toEqual({ fps: 2, scale: 0.75 });
+    expect(rate.setFixedSize(true)).toEqual({ fps: 2, scale: 1 });
+    expect(rate.onSlowDown(1)).toEqual({ fps: 2, scale: 1 });
+    expect(rate.reset()).toEqual({ fps: 2, scale: 1 });
+    expect(rate.onSlowDown(1)).toEqual({ fps: 2, scale: 1 });
+    rate.setFixedSize(false);
+    expect(rate.onSlowDown(1)).toEqual({ fps: 2, scale: 0.75 });
+  });
+
   it('never climbs above the target and a new target clears reductions', () => {
     const rate = new AdaptiveRate(10);
     rate.onSlowDown(4);

@@ -2,26 +2,28 @@
 export interface SendRate {
   /** Frames per second to capture and send. */
   fps: number;
-  /** Factor applied to the 640x480 capture bound (1 = full size). */
+  /** Factor applied to the pipeline's `frame_size` bound (1 = full size). */
   scale: number;
 }
 
 export const MAX_FPS = 30;
 export const MIN_FPS = 2;
 /** Resolution steps used once the frame rate is already at its floor. */
-export const SCALE_STEPS = [1, 0.75, 0.5] as const;
+const SCALE_STEPS = [1, 0.75, 0.5] as const;
 
 /**
  * Client side of the backpressure etiquette: on `slow_down` lower the frame rate first (to the
  * server's suggestion), and only when the rate cannot go lower shrink the frames. Climb back one
  * step at a time after a run of clean results (no drop, no warning) lasting about two seconds,
- * undoing the most recent reduction first (resolution, then frame rate).
+ * undoing the most recent reduction first (resolution, then frame rate). A stream with a fixed frame size (a tracking
+ * pipeline: its tracker, lines and zones are in the pixels of its frames) only ever lowers the frame rate.
  */
 export class AdaptiveRate {
   private target: number;
   private fps: number;
   private scaleStep = 0;
   private cleanResults = 0;
+  private fixedSize = false;
 
   constructor(targetFps = 10) {
     this.target = clampFps(targetFps);
@@ -29,7 +31,7 @@ export class AdaptiveRate {
   }
 
   get rate(): SendRate {
-    return { fps: this.fps, scale: SCALE_STEPS[this.scaleStep] };
+    return { fps: this.fps, scale: SCALE_STEPS[this.scaleStep] ?? SCALE_STEPS[0] };
   }
 
   /** The operator's choice; resets any reduction because the operator asked for it. */
@@ -38,6 +40,13 @@ export class AdaptiveRate {
     this.fps = this.target;
     this.scaleStep = 0;
     this.cleanResults = 0;
+    return this.rate;
+  }
+
+  /** Whether frames must keep their size (any reduction of it is undone at once). */
+  setFixedSize(fixed: boolean): SendRate {
+    this.fixedSize = fixed;
+    if (fixed) this.scaleStep = 0;
     return this.rate;
   }
 
@@ -52,7 +61,7 @@ export class AdaptiveRate {
       const suggested = Number.isFinite(suggestedFps) && (suggestedFps ?? 0) > 0 ? Math.floor(suggestedFps!) : Infinity;
       // At least a 25% cut, so a suggestion equal to the current rate still relieves the server.
       this.fps = Math.max(MIN_FPS, Math.min(suggested, Math.floor(this.fps * 0.75)));
-    } else if (this.scaleStep < SCALE_STEPS.length - 1) {
+    } else if (!this.fixedSize && this.scaleStep < SCALE_STEPS.length - 1) {
       this.scaleStep += 1;
     }
     return this.rate;

@@ -23,6 +23,15 @@ export const ERROR_SENTENCES: Record<ErrorCode, string> = {
   unsupported_media_type: 'The file is not a video the server can read. Upload an MP4.',
   payload_too_large: 'The file is larger than the server accepts.',
   validation_failed: 'The request was rejected: check the pipeline and sample rate.',
+  unauthorized: 'The server needs a valid API key.',
+  forbidden_origin: "The server does not accept connections from this page's address (ALLOWED_ORIGINS).",
+  rate_limited: 'Too many requests or live sessions from this address. Wait a moment, then retry.',
+  server_shutdown: 'The server is restarting. Reconnecting automatically.',
+  video_too_large: 'The video is too large to process (frame size or number of frames). Upload a smaller one.',
+  invalid_geometry:
+    'The lines or zones are not valid for this pipeline (a tracking pipeline is needed). Check them and retry.',
+  camera_not_found: 'That camera no longer exists; it may have been removed.',
+  no_frame_yet: 'The camera has not delivered an analysed frame yet.',
 };
 
 const NETWORK_SENTENCE = 'The connection to the server was lost.';

@@ -1,11 +1,18 @@
-import { type Detection, type PipelineResult, type TextLine } from '@forgesyte/contracts';
+import {
+  type Detection,
+  type LineSpec,
+  type PipelineResult,
+  type Point,
+  type TextLine,
+  type ZoneSpec,
+} from '@forgesyte/contracts';
 
 /** Distinct, high-contrast colours on dark and light video alike; picked by class id. */
 const PALETTE = ['#ffb000', '#4fb3ff', '#5ad17a', '#ff6b9d', '#c792ff', '#ff7f50', '#00e5d0', '#f4f754'];
 const TEXT_COLOUR = '#ffffff';
 
 export function colourFor(classId: number): string {
-  return PALETTE[Math.abs(classId) % PALETTE.length];
+  return PALETTE[Math.abs(classId) % PALETTE.length] ?? TEXT_COLOUR;
 }
 
 export interface OverlayOptions {
@@ -14,6 +21,10 @@ export interface OverlayOptions {
   /** Canvas pixels per result pixel; the result's coordinates are in its `image` size. */
   scaleX: number;
   scaleY: number;
+  /** Recent bottom centres per track id (result pixels), drawn as short trails. */
+  trails?: ReadonlyMap<number, readonly Point[]>;
+  /** The lines and zones the stream or job counts on, drawn with the result's counts. */
+  geometry?: { lines: LineSpec[]; zones: ZoneSpec[] };
 }
 
 /** Draws boxes, labels with scores and OCR text of one result over whatever the canvas holds. */
@@ -24,6 +35,8 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, result: PipelineResul
   ctx.lineWidth = Math.max(2, Math.round(ctx.canvas.height / 240));
   ctx.font = `600 ${fontPx}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
+  if (options.geometry) drawGeometry(ctx, result, options.geometry, scaleX, scaleY, fontPx);
+  for (const [id, points] of options.trails ?? []) drawTrail(ctx, id, points, scaleX, scaleY);
   for (const d of result.detections) drawDetection(ctx, d, scaleX, scaleY, fontPx);
   for (const t of result.texts) drawText(ctx, t, scaleX, scaleY, fontPx);
   if (options.frameIndex !== undefined) {
@@ -39,8 +52,80 @@ function drawDetection(ctx: CanvasRenderingContext2D, d: Detection, sx: number, 
   const y = d.box.y1 * sy;
   ctx.strokeStyle = colour;
   ctx.strokeRect(x, y, (d.box.x2 - d.box.x1) * sx, (d.box.y2 - d.box.y1) * sy);
-  const text = `${d.label} ${Math.round(d.score * 100)}%`;
-  label(ctx, text, x, Math.max(0, y - fontPx - 4), colour, fontPx, '#000000');
+  label(ctx, detectionText(d), x, Math.max(0, y - fontPx - 4), colour, fontPx, '#000000');
+}
+
+function detectionText(d: Detection): string {
+  return `${d.label}${d.track_id === undefined ? '' : ` #${d.track_id}`} ${Math.round(d.score * 100)}%`;
+}
+
+function drawTrail(ctx: CanvasRenderingContext2D, id: number, points: readonly Point[], sx: number, sy: number): void {
+  if (points.length < 2) return;
+  ctx.strokeStyle = colourFor(id);
+  ctx.beginPath();
+  points.forEach(([px, py], i) => (i === 0 ? ctx.moveTo(px * sx, py * sy) : ctx.lineTo(px * sx, py * sy)));
+  ctx.stroke();
+}
+
+function drawGeometry(
+  ctx: CanvasRenderingContext2D,
+  result: PipelineResult,
+  geometry: { lines: LineSpec[]; zones: ZoneSpec[] },
+  sx: number,
+  sy: number,
+  fontPx: number,
+): void {
+  ctx.strokeStyle = '#ffffff';
+  for (const zone of geometry.zones) {
+    ctx.beginPath();
+    zone.points.forEach(([px, py], i) => (i === 0 ? ctx.moveTo(px * sx, py * sy) : ctx.lineTo(px * sx, py * sy)));
+    ctx.closePath();
+    ctx.stroke();
+    const count = result.zones?.find((z) => z.id === zone.id)?.count ?? 0;
+    const [x, y] = zone.points[0] ?? [0, 0];
+    label(ctx, `${zone.id}: ${count}`, x * sx, y * sy, 'rgba(0,0,0,0.7)', fontPx);
+  }
+  for (const line of geometry.lines) {
+    ctx.beginPath();
+    ctx.moveTo(line.from[0] * sx, line.from[1] * sy);
+    ctx.lineTo(line.to[0] * sx, line.to[1] * sy);
+    ctx.stroke();
+    const counts = result.lines?.find((l) => l.id === line.id) ?? { in: 0, out: 0 };
+    label(
+      ctx,
+      `${line.id}: in ${counts.in} out ${counts.out}`,
+      line.from[0] * sx,
+      line.from[1] * sy,
+      'rgba(0,0,0,0.7)',
+      fontPx,
+    );
+  }
+}
+
+/** Short trails of tracked objects: the last `length` bottom centres of each track seen in recent results. */
+export class TrailBook {
+  private readonly trails = new Map<number, Point[]>();
+
+  constructor(private readonly length = 12) {}
+
+  /** Adds a result's tracked detections; tracks absent from it lose their trail. */
+  add(result: PipelineResult): ReadonlyMap<number, readonly Point[]> {
+    const seen = new Set<number>();
+    for (const d of result.detections) {
+      if (d.track_id === undefined) continue;
+      seen.add(d.track_id);
+      const trail = this.trails.get(d.track_id) ?? [];
+      trail.push([(d.box.x1 + d.box.x2) / 2, d.box.y2]);
+      if (trail.length > this.length) trail.shift();
+      this.trails.set(d.track_id, trail);
+    }
+    for (const id of [...this.trails.keys()]) if (!seen.has(id)) this.trails.delete(id);
+    return this.trails;
+  }
+
+  clear(): void {
+    this.trails.clear();
+  }
 }
 
 function drawText(ctx: CanvasRenderingContext2D, t: TextLine, sx: number, sy: number, fontPx: number): void {
@@ -75,7 +160,9 @@ function label(
 /** One line per drawn object, for the DOM list that screen readers and tests read. */
 export function describeResult(result: PipelineResult): string[] {
   return [
-    ...result.detections.map((d) => `${d.label} ${Math.round(d.score * 100)}%`),
+    ...result.detections.map(detectionText),
     ...result.texts.map((t) => `text "${t.text}"`),
+    ...(result.lines ?? []).map((l) => `line ${l.id}: in ${l.in}, out ${l.out}`),
+    ...(result.zones ?? []).map((z) => `zone ${z.id}: ${z.count}`),
   ];
 }

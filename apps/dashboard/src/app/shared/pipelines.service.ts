@@ -1,7 +1,7 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { type PipelineInfo, type PipelinesResponse } from '@forgesyte/contracts';
-import { Observable, map, shareReplay } from 'rxjs';
+import { type Observable, map, shareReplay } from 'rxjs';
 
 /** The pipeline to use: the operator's choice while the server has it, else `yolo`, else the first. */
 export function effectivePipeline(pipelines: readonly PipelineInfo[], chosen: string | null): string | null {

@@ -4,16 +4,20 @@ import {
   type StreamDroppedMessage,
   type StreamResultMessage,
   type StreamSlowDownMessage,
+  type SceneGeometry,
 } from '@forgesyte/contracts';
 import { type SendRate } from './adaptive-rate';
 import { ERROR_SENTENCES } from './error-messages';
+import { type AccessProbeResult, ApiKeyService } from './api-key.service';
 import {
+  ACCESS_PROBE,
   type ConnectionState,
   RECONNECT_DELAYS_MS,
-  RealtimeClient,
+  RealtimeClientService,
   STREAM_ORIGIN,
   WEB_SOCKET_FACTORY,
 } from './realtime-client.service';
+import { type StreamStatsSnapshot } from './stream-stats';
 import { fakeSocketFactory } from './testing/fake-web-socket';
 
 const RESULT: PipelineResult = {
@@ -23,15 +27,16 @@ const RESULT: PipelineResult = {
   timings_ms: { decode: 1, inference: 5, postprocess: 1, total: 7 },
 };
 
-function setup() {
+function setup(probe: () => Promise<AccessProbeResult> = () => Promise.resolve('other')) {
   const sockets = fakeSocketFactory();
   TestBed.configureTestingModule({
     providers: [
       { provide: WEB_SOCKET_FACTORY, useValue: sockets.factory },
       { provide: STREAM_ORIGIN, useValue: 'ws://forgesyte.test:8000' },
+      { provide: ACCESS_PROBE, useValue: probe },
     ],
   });
-  const client = TestBed.inject(RealtimeClient);
+  const client = TestBed.inject(RealtimeClientService);
   const states: ConnectionState[] = [];
   const rates: SendRate[] = [];
   client.state$.subscribe((s) => states.push(s));
@@ -43,8 +48,42 @@ function jpeg(): ArrayBuffer {
   return new Uint8Array([0xff, 0xd8, 0x00, 0xff, 0xd9]).buffer;
 }
 
-describe('RealtimeClient', () => {
+describe('RealtimeClientService', () => {
   afterEach(() => jest.useRealTimers());
+  beforeEach(() => sessionStorage.clear());
+
+  it('asks whether a socket that never opened was refused for its key, and reconnects at once with a new one', async () => {
+    let answer: (result: AccessProbeResult) => void = () => undefined;
+    const probe = jest.fn(() => new Promise<AccessProbeResult>((resolve) => (answer = resolve)));
+    const { client, sockets } = setup(probe);
+    client.connect('yolo');
+    sockets.last().serverClose(1006);
+    expect(probe).toHaveBeenCalledTimes(1);
+    expect(client.state.status).toBe('reconnecting');
+
+    TestBed.inject(ApiKeyService).submit('fresh key');
+    answer('new_key');
+    await new Promise((r) => setTimeout(r));
+    expect(sockets.sockets).toHaveLength(2);
+    expect(sockets.last().url).toBe('ws://forgesyte.test:8000/ws/video/stream?pipeline_id=yolo&api_key=fresh%20key');
+    expect(client.state).toMatchObject({ status: 'connecting', attempt: 0 });
+
+    // a socket that opened and then dropped is a network loss, not a refusal
+    sockets.last().serverOpen();
+    sockets.last().serverClose(1006);
+    expect(probe).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops with an unauthorized error when the operator gives no key', async () => {
+    const { client, sockets } = setup(() => Promise.resolve('unauthorized'));
+    client.connect('yolo');
+    sockets.last().serverClose(1006);
+    await new Promise((r) => setTimeout(r));
+    expect(client.state).toMatchObject({ status: 'closed', error: { code: 'unauthorized' } });
+    expect(client.state.error?.message).toBe(ERROR_SENTENCES.unauthorized);
+    await new Promise((r) => setTimeout(r, RECONNECT_DELAYS_MS[0] + 50));
+    expect(sockets.sockets).toHaveLength(1);
+  });
 
   it('opens the documented URL with the pipeline id and sends frames as binary, numbered from 0', () => {
     const { client, sockets } = setup();
@@ -123,6 +162,35 @@ describe('RealtimeClient', () => {
     expect(sockets.last().url).toContain('pipeline_id=yolo');
   });
 
+  it('sends the lines and zones as URL-encoded JSON, keeps them on retry and drops them on a plain connect', () => {
+    const { client, sockets } = setup();
+    const scene: SceneGeometry = {
+      lines: [{ id: 'door', from: [10, 20], to: [300, 20] }],
+      zones: [
+        {
+          id: 'bay',
+          points: [
+            [0, 0],
+            [10, 0],
+            [10, 10],
+          ],
+        },
+      ],
+    };
+    client.connect('yolo_track', scene);
+    const url = new URL(sockets.last().url);
+    expect(url.searchParams.get('pipeline_id')).toBe('yolo_track');
+    expect(JSON.parse(url.searchParams.get('lines') ?? 'null')).toEqual(scene.lines);
+    expect(JSON.parse(url.searchParams.get('zones') ?? 'null')).toEqual(scene.zones);
+    sockets.last().serverOpen();
+    sockets.last().serverSend({ error: 'invalid_geometry', detail: 'lines[0]: bad' });
+    sockets.last().serverClose(4000);
+    client.retry();
+    expect(new URL(sockets.last().url).searchParams.get('lines')).not.toBeNull();
+    client.connect('yolo_track');
+    expect(sockets.last().url).toBe('ws://forgesyte.test:8000/ws/video/stream?pipeline_id=yolo_track');
+  });
+
   it('reads the error from the close code when the server closes without a message', () => {
     const { client, sockets } = setup();
     client.connect('yolo');
@@ -160,6 +228,32 @@ describe('RealtimeClient', () => {
 
     sockets.last().serverClose(1006);
     expect(client.state.retryInMs).toBe(RECONNECT_DELAYS_MS[0]);
+  });
+
+  it('reconnects with backoff after the server says it is shutting down (close 1001), and while it is away', () => {
+    jest.useFakeTimers();
+    const { client, sockets } = setup();
+    client.connect('yolo');
+    sockets.last().serverOpen();
+    sockets.last().serverSend({ error: 'server_shutdown', detail: 'The server is shutting down' });
+    sockets.last().serverClose(1001, 'The server is shutting down');
+
+    expect(client.state).toMatchObject({ status: 'reconnecting', attempt: 1, retryInMs: RECONNECT_DELAYS_MS[0] });
+    expect(client.state.error?.code).toBe('server_shutdown');
+    expect(client.state.error?.message).toBe(ERROR_SENTENCES.server_shutdown);
+    jest.advanceTimersByTime(RECONNECT_DELAYS_MS[0]);
+    expect(sockets.sockets).toHaveLength(2);
+    // Still restarting: the upgrade fails and the delay grows.
+    sockets.last().serverClose(1006);
+    expect(client.state).toMatchObject({ status: 'reconnecting', attempt: 2, retryInMs: RECONNECT_DELAYS_MS[1] });
+    jest.advanceTimersByTime(RECONNECT_DELAYS_MS[1]);
+    sockets.last().serverOpen();
+    expect(client.state).toMatchObject({ status: 'open', error: null });
+
+    // The close code alone (the message lost) means the same.
+    sockets.last().serverClose(1001);
+    expect(client.state.status).toBe('reconnecting');
+    expect(client.state.error?.code).toBe('server_shutdown');
   });
 
   it('caps the backoff at the last delay', () => {
@@ -233,6 +327,27 @@ describe('RealtimeClient', () => {
     expect(client.rate).toEqual({ fps: 12, scale: 1 });
   });
 
+  it('keeps the frame size of a stream connected with fixedFrameSize, also across a retry', () => {
+    const { client, sockets } = setup();
+    client.setTargetFps(2);
+    client.connect('yolo_track', null, { fixedFrameSize: true });
+    sockets.last().serverOpen();
+    sockets.last().serverSend({ warning: 'slow_down', suggested_fps: 1, drop_rate: 0.4 });
+    sockets.last().serverSend({ warning: 'slow_down', suggested_fps: 1, drop_rate: 0.4 });
+    expect(client.rate).toEqual({ fps: 2, scale: 1 });
+    sockets.last().serverSend({ error: 'pipeline_failure', detail: 'x' });
+    sockets.last().serverClose(4500);
+    client.retry();
+    sockets.last().serverOpen();
+    sockets.last().serverSend({ warning: 'slow_down', suggested_fps: 1, drop_rate: 0.4 });
+    expect(client.rate).toEqual({ fps: 2, scale: 1 });
+    // Without the option, the same pressure shrinks the frames.
+    client.connect('yolo');
+    sockets.last().serverOpen();
+    sockets.last().serverSend({ warning: 'slow_down', suggested_fps: 1, drop_rate: 0.4 });
+    expect(client.rate).toEqual({ fps: 2, scale: 0.75 });
+  });
+
   it('measures round trips by frame_index, also when answers arrive out of order', () => {
     let now = 1000;
     jest.spyOn(performance, 'now').mockImplementation(() => now);
@@ -252,7 +367,7 @@ describe('RealtimeClient', () => {
     now = 1110;
     socket.serverSend({ frame_index: 2, result: RESULT });
 
-    let snapshot: ReturnType<RealtimeClient['stats$']> extends import('rxjs').Observable<infer S> ? S : never;
+    let snapshot: StreamStatsSnapshot | undefined;
     client
       .stats$(1000)
       .subscribe((s) => (snapshot = s))

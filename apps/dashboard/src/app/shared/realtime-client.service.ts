@@ -1,15 +1,18 @@
 import { DestroyRef, Injectable, InjectionToken, inject } from '@angular/core';
 import {
   STREAM_PATH,
+  classifyStreamMessage,
+  closeCodeToError,
   type ErrorCode,
+  type SceneGeometry,
   type StreamDroppedMessage,
   type StreamResultMessage,
   type StreamSlowDownMessage,
 } from '@forgesyte/contracts';
-import { BehaviorSubject, Observable, Subject, distinctUntilChanged, interval, map, startWith } from 'rxjs';
+import { BehaviorSubject, type Observable, Subject, distinctUntilChanged, interval, map, startWith } from 'rxjs';
 import { AdaptiveRate, type SendRate } from './adaptive-rate';
+import { ApiKeyService, type AccessProbeResult } from './api-key.service';
 import { errorSentence } from './error-messages';
-import { closeCodeToError, parseServerMessage } from './stream-protocol';
 import { StreamStats, type StreamStatsSnapshot } from './stream-stats';
 
 /** The part of the browser WebSocket the client uses; tests inject a fake through the token. */
@@ -30,11 +33,34 @@ export const STREAM_ORIGIN = new InjectionToken<string>('STREAM_ORIGIN', {
   factory: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`,
 });
 
+/**
+ * Asked when a socket closes before it opens (a refused upgrade looks like any network failure to
+ * a browser): whether the server wants a key, and whether the operator entered one.
+ */
+export const ACCESS_PROBE = new InjectionToken<() => Promise<AccessProbeResult>>('ACCESS_PROBE', {
+  providedIn: 'root',
+  factory: () => {
+    const keys = inject(ApiKeyService);
+    return () => keys.probe();
+  },
+});
+
 /** Reconnect delays after a network loss; the last one repeats. */
 export const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 15000] as const;
 
+/** Errors that end a stream for a reason that passes by itself: the client reconnects with backoff instead of stopping. */
+const TRANSIENT_ERRORS: ReadonlySet<ErrorCode | 'network'> = new Set(['server_shutdown']);
+
 /** The gateway numbers frames from 0 in the order it receives them on one connection. */
-export const FIRST_FRAME_INDEX = 0;
+const FIRST_FRAME_INDEX = 0;
+
+export interface ConnectOptions {
+  /**
+   * Under load, lower only the frame rate, never the frame size: a tracking pipeline's tracker, lines and zones are
+   * in the pixels of the session's frames.
+   */
+  fixedFrameSize?: boolean;
+}
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -67,14 +93,19 @@ const IDLE: ConnectionState = { status: 'idle', pipelineId: null, error: null, a
  * out, typed messages in, reconnect with backoff after a network loss, and the adaptive send rate.
  */
 @Injectable({ providedIn: 'root' })
-export class RealtimeClient {
+export class RealtimeClientService {
   private readonly createSocket = inject(WEB_SOCKET_FACTORY);
   private readonly origin = inject(STREAM_ORIGIN);
+  private readonly keys = inject(ApiKeyService);
+  private readonly probeAccess = inject(ACCESS_PROBE);
 
   private socket: WebSocketLike | null = null;
   private nextFrameIndex = FIRST_FRAME_INDEX;
   private pendingError: StreamError | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Lines and zones of the current stream (tracking pipelines), sent as `lines=` / `zones=`. */
+  private scene: SceneGeometry | null = null;
+  private options: ConnectOptions = {};
   private readonly adaptive = new AdaptiveRate();
   private readonly stats = new StreamStats();
 
@@ -113,10 +144,16 @@ export class RealtimeClient {
     );
   }
 
-  /** Opens a stream for the pipeline, closing any current one first. */
-  connect(pipelineId: string): void {
+  /**
+   * Opens a stream for the pipeline, closing any current one first. With a scene, the stream counts on its lines
+   * and zones (changing them means a new connection, whose counts start again).
+   */
+  connect(pipelineId: string, scene: SceneGeometry | null = null, options: ConnectOptions = {}): void {
     this.teardown();
+    this.scene = scene;
+    this.options = options;
     this.stats.reset();
+    this.adaptive.setFixedSize(options.fixedFrameSize === true);
     this.rateSubject.next(this.adaptive.reset());
     this.open(pipelineId, 0);
   }
@@ -124,7 +161,7 @@ export class RealtimeClient {
   /** A fresh connection to the same pipeline, after an error the operator acknowledged. */
   retry(): void {
     const pipelineId = this.state.pipelineId;
-    if (pipelineId) this.connect(pipelineId);
+    if (pipelineId) this.connect(pipelineId, this.scene, this.options);
   }
 
   disconnect(): void {
@@ -159,11 +196,13 @@ export class RealtimeClient {
       attempt,
       retryInMs: null,
     });
-    const url = `${this.origin}${STREAM_PATH}?pipeline_id=${encodeURIComponent(pipelineId)}`;
+    const url = this.keys.withKey(`${this.origin}${STREAM_PATH}?${streamQuery(pipelineId, this.scene)}`);
     const socket = this.createSocket(url);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
       if (this.socket !== socket) return;
       this.stateSubject.next({ status: 'open', pipelineId, error: null, attempt: 0, retryInMs: null });
     };
@@ -176,11 +215,28 @@ export class RealtimeClient {
       if (this.socket !== socket) return;
       this.socket = null;
       this.handleClose(pipelineId, event.code, event.reason);
+      if (!opened) void this.checkAccess(pipelineId);
     };
   }
 
+  /** After a socket that never opened: reconnect at once with a new key, or stop on a refusal. */
+  private async checkAccess(pipelineId: string): Promise<void> {
+    const result = await this.probeAccess();
+    const state = this.state;
+    if (result === 'other' || this.socket !== null || state.pipelineId !== pipelineId) return;
+    if (state.status !== 'reconnecting' && state.status !== 'closed') return;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    if (result === 'new_key') {
+      this.open(pipelineId, 0);
+      return;
+    }
+    const error = toStreamError('unauthorized', 'The server refused the connection: an API key is required');
+    this.stateSubject.next({ status: 'closed', pipelineId, error, attempt: 0, retryInMs: null });
+  }
+
   private handleMessage(text: string): void {
-    const parsed = parseServerMessage(text);
+    const parsed = classifyStreamMessage(text);
     if (!parsed) return;
     const now = performance.now();
     switch (parsed.kind) {
@@ -210,16 +266,17 @@ export class RealtimeClient {
     const attempt = this.state.attempt;
     const codeError = closeCodeToError(code);
     const error = this.pendingError ?? (codeError ? toStreamError(codeError, reason) : null);
-    if (error) {
+    if (error && !TRANSIENT_ERRORS.has(error.code)) {
       // The server said why; reconnecting blindly would repeat it. The operator retries.
       this.stateSubject.next({ status: 'closed', pipelineId, error, attempt: 0, retryInMs: null });
       return;
     }
-    const delay = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)];
+    // Past the end of the list the longest delay repeats.
+    const delay = RECONNECT_DELAYS_MS[attempt] ?? Math.max(...RECONNECT_DELAYS_MS);
     this.stateSubject.next({
       status: 'reconnecting',
       pipelineId,
-      error: toStreamError('network', reason || `connection closed (${code})`),
+      error: error ?? toStreamError('network', reason || `connection closed (${code})`),
       attempt: attempt + 1,
       retryInMs: delay,
     });
@@ -236,6 +293,14 @@ export class RealtimeClient {
     this.socket = null;
     if (socket && socket.readyState !== CLOSED) socket.close(1000, 'client closed');
   }
+}
+
+/** The stream's query string: the pipeline and, when set, its lines and zones as URL-encoded JSON. */
+export function streamQuery(pipelineId: string, scene: SceneGeometry | null): string {
+  let query = `pipeline_id=${encodeURIComponent(pipelineId)}`;
+  if (scene && scene.lines.length > 0) query += `&lines=${encodeURIComponent(JSON.stringify(scene.lines))}`;
+  if (scene && scene.zones.length > 0) query += `&zones=${encodeURIComponent(JSON.stringify(scene.zones))}`;
+  return query;
 }
 
 function toStreamError(code: ErrorCode | 'network', detail: string): StreamError {

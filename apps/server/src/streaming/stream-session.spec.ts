@@ -1,4 +1,4 @@
-import { StreamSession } from './session';
+import { StreamSession } from './stream-session';
 
 describe('StreamSession', () => {
   it('numbers frames from 0 in the order they arrive', () => {

@@ -1,5 +1,5 @@
-import { STREAM_CLOSE_CODES } from '@forgesyte/contracts';
-import { closeCodeToError, parseServerMessage } from './stream-protocol';
+import { closeCodeToError, classifyStreamMessage } from './stream-messages';
+import { STREAM_CLOSE_CODES } from './streaming';
 
 const result = {
   image: { width: 4, height: 3 },
@@ -8,21 +8,21 @@ const result = {
   timings_ms: { decode: 0, inference: 0, postprocess: 0, total: 0 },
 };
 
-describe('parseServerMessage', () => {
+describe('classifyStreamMessage', () => {
   it('recognises every message of the contract', () => {
-    expect(parseServerMessage(JSON.stringify({ frame_index: 3, result }))).toEqual({
+    expect(classifyStreamMessage(JSON.stringify({ frame_index: 3, result }))).toEqual({
       kind: 'result',
       message: { frame_index: 3, result },
     });
-    expect(parseServerMessage('{"frame_index":4,"dropped":true,"reason":"saturated"}')).toEqual({
+    expect(classifyStreamMessage('{"frame_index":4,"dropped":true,"reason":"saturated"}')).toEqual({
       kind: 'dropped',
       message: { frame_index: 4, dropped: true, reason: 'saturated' },
     });
-    expect(parseServerMessage('{"warning":"slow_down","suggested_fps":6,"drop_rate":0.35}')).toEqual({
+    expect(classifyStreamMessage('{"warning":"slow_down","suggested_fps":6,"drop_rate":0.35}')).toEqual({
       kind: 'slow_down',
       message: { warning: 'slow_down', suggested_fps: 6, drop_rate: 0.35 },
     });
-    expect(parseServerMessage('{"error":"invalid_frame","detail":"Not a JPEG","frame_index":9}')).toEqual({
+    expect(classifyStreamMessage('{"error":"invalid_frame","detail":"Not a JPEG","frame_index":9}')).toEqual({
       kind: 'error',
       message: { error: 'invalid_frame', detail: 'Not a JPEG', frame_index: 9 },
     });
@@ -30,19 +30,19 @@ describe('parseServerMessage', () => {
 
   it('fills in missing optional parts and ignores unknown drop reasons', () => {
     const { texts: _texts, ...withoutTexts } = result;
-    expect(parseServerMessage(JSON.stringify({ frame_index: 0, result: withoutTexts }))).toEqual({
+    expect(classifyStreamMessage(JSON.stringify({ frame_index: 0, result: withoutTexts }))).toEqual({
       kind: 'result',
       message: { frame_index: 0, result },
     });
-    expect(parseServerMessage('{"frame_index":1,"dropped":true,"reason":"gremlins"}')).toEqual({
+    expect(classifyStreamMessage('{"frame_index":1,"dropped":true,"reason":"gremlins"}')).toEqual({
       kind: 'dropped',
       message: { frame_index: 1, dropped: true },
     });
-    expect(parseServerMessage('{"warning":"slow_down"}')).toEqual({
+    expect(classifyStreamMessage('{"warning":"slow_down"}')).toEqual({
       kind: 'slow_down',
       message: { warning: 'slow_down', suggested_fps: 0, drop_rate: 0 },
     });
-    expect(parseServerMessage('{"error":"server_busy"}')).toEqual({
+    expect(classifyStreamMessage('{"error":"server_busy"}')).toEqual({
       kind: 'error',
       message: { error: 'server_busy', detail: '' },
     });
@@ -56,7 +56,7 @@ describe('parseServerMessage', () => {
     ['a result without detections', '{"frame_index":1,"result":{"image":{}}}'],
     ['an unknown warning', '{"warning":"speed_up"}'],
   ])('returns null for %s', (_name, text) => {
-    expect(parseServerMessage(text)).toBeNull();
+    expect(classifyStreamMessage(text)).toBeNull();
   });
 });
 

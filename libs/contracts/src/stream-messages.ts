@@ -1,26 +1,25 @@
+import { ERROR_CODES, type ErrorCode } from './errors';
+import type { PipelineResult } from './pipeline';
+import { isObject, parseObject } from './json-object';
 import {
-  ERROR_CODES,
   STREAM_CLOSE_CODES,
   STREAM_DROP_REASONS,
-  type ErrorCode,
-  type PipelineResult,
   type StreamDropReason,
   type StreamDroppedMessage,
   type StreamErrorMessage,
   type StreamResultMessage,
-  type StreamServerMessage,
   type StreamSlowDownMessage,
-} from '@forgesyte/contracts';
+} from './streaming';
 
-export type ParsedServerMessage =
+/**
+ * A server message with its kind, as every client (dashboard, examples, benchmarks, tests) reads
+ * it: switch on `kind`, never on which keys an object happens to have.
+ */
+export type ClassifiedStreamMessage =
   | { kind: 'result'; message: StreamResultMessage }
   | { kind: 'dropped'; message: StreamDroppedMessage }
   | { kind: 'slow_down'; message: StreamSlowDownMessage }
   | { kind: 'error'; message: StreamErrorMessage };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isResult(value: unknown): value is PipelineResult {
   return isObject(value) && Array.isArray(value['detections']) && isObject(value['image']);
@@ -28,16 +27,11 @@ function isResult(value: unknown): value is PipelineResult {
 
 /**
  * Classifies one text frame from the gateway. Returns null for anything that is not a message of
- * the contract, so a newer server's extra message kinds are ignored instead of breaking the page.
+ * the contract, so a newer server's extra message kinds are ignored instead of breaking a client.
  */
-export function parseServerMessage(text: string): ParsedServerMessage | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!isObject(value)) return null;
+export function classifyStreamMessage(text: string): ClassifiedStreamMessage | null {
+  const value = parseObject(text);
+  if (value === null) return null;
   if (typeof value['error'] === 'string') {
     const message: StreamErrorMessage = {
       error: value['error'] as ErrorCode,
@@ -84,5 +78,3 @@ export function closeCodeToError(code: number): ErrorCode | null {
   }
   return null;
 }
-
-export type { StreamServerMessage };

@@ -1,0 +1,167 @@
+/**
+ * What the pipeline benchmarks share: a pipeline loaded exactly as the server loads it (same manifest, detector
+ * worker, sessions, DAG), a bare `session.run` on a prepared tensor (the floor), the frames, and the statistics.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import sharp from 'sharp';
+import { DetectorPool, firstInputName, OcrEngine, type OcrOptions } from '@forgesyte/vision';
+import { Detector } from '@forgesyte/server/pipeline/detector';
+import { loadManifest, type Manifest } from '@forgesyte/server/pipeline/model-manifest';
+import { CompiledPipeline, ocrKey, type FrameInput } from '@forgesyte/server/pipeline/pipeline-graph';
+
+export const ROOT = resolve(__dirname, '..', '..');
+const MEDIA = resolve(ROOT, '..', 'shared', 'media');
+export const MODELS_DIR = resolve(process.env.MODELS_DIR ?? join(ROOT, 'var', 'models'));
+export const THREADS = Number(process.env.ORT_INTRA_OP_THREADS ?? cpus().length);
+/** As the server sets them, `ORT_ALLOW_SPINNING` included (off unless 1 or true). */
+export const SESSION: InferenceSession.SessionOptions = {
+  intraOpNumThreads: THREADS,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
+  extra: {
+    session: { intra_op: { allow_spinning: /^(1|true)$/.test(process.env.ORT_ALLOW_SPINNING ?? '') ? '1' : '0' } },
+  },
+};
+
+export function manifest(): Manifest {
+  return loadManifest(join(ROOT, 'models', 'manifest.json'));
+}
+
+/** The one-minute load average, as printed beside every figure. */
+export function loadAverage(): string {
+  const [oneMinute = NaN] = loadavg();
+  return oneMinute.toFixed(1);
+}
+
+export function machine(): string {
+  return `node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ORT intra-op threads ${THREADS}`;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] ?? NaN;
+}
+
+export function stats(values: number[]): { median: number; p99: number } {
+  const s = [...values].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), p99: quantile(s, 0.99) };
+}
+
+/** session.run alone on a tensor prepared once: what no pre/post-processing could beat. */
+export interface RawRunner {
+  path: string;
+  /** Milliseconds one session.run took. */
+  timeOneRun(): Promise<number>;
+  release(): Promise<void>;
+}
+
+async function rawRunner(path: string, input: { width: number; height: number }): Promise<RawRunner> {
+  const session = await InferenceSession.create(path, SESSION);
+  const tensor = new Tensor('float32', new Float32Array(3 * input.width * input.height).fill(0.5), [
+    1,
+    3,
+    input.height,
+    input.width,
+  ]);
+  const feeds = { [firstInputName(session)]: tensor };
+  for (let i = 0; i < 10; i++) await session.run(feeds);
+  return {
+    path,
+    async timeOneRun() {
+      const t0 = performance.now();
+      await session.run(feeds);
+      return performance.now() - t0;
+    },
+    release: () => session.release(),
+  };
+}
+
+/** The size and quality a browser sends from a 4:3 webcam capture. */
+function vgaJpeg(): Promise<Buffer> {
+  return sharp(join(MEDIA, 'dog_bicycle_truck.jpg')).resize(640, 480).jpeg({ quality: 80 }).toBuffer();
+}
+
+/**
+ * The same frame as a client sends it at YOLOX-Nano's scale (`frame_size` 416x416 in GET /pipelines): the 640x480
+ * picture fitted inside 416x416, quality 80, as the dashboard's canvas encodes it.
+ */
+async function modelScaleJpeg(vga: Buffer): Promise<Buffer> {
+  return sharp(vga).resize(416, 312).jpeg({ quality: 80 }).toBuffer();
+}
+
+export async function benchImages(): Promise<[string, FrameInput][]> {
+  const encoded = (bytes: Buffer): FrameInput => ({ kind: 'encoded', bytes });
+  const vga = await vgaJpeg();
+  return [
+    ['640x480.jpg', encoded(vga)],
+    ['416x312.jpg (640x480 at frame_size)', encoded(await modelScaleJpeg(vga))],
+    ['bus.jpg 810x1080', encoded(readFileSync(join(MEDIA, 'bus.jpg')))],
+    ['zidane.jpg 1280x720', encoded(readFileSync(join(MEDIA, 'zidane.jpg')))],
+    ['street_signs 692x1024', encoded(readFileSync(join(MEDIA, 'street_signs_text.jpg')))],
+  ];
+}
+
+export interface LoadedPipeline {
+  pipeline: CompiledPipeline;
+  /** One bare runner per detection model of the pipeline. */
+  raw: RawRunner[];
+  close(): Promise<void>;
+}
+
+/**
+ * Loads pipeline `id` on one detector worker with every ORT thread: one frame at a time, like one bare run.
+ * `ocrOptions` overrides the OCR engine's defaults (the OCR comparison stage loads one engine per setting).
+ */
+export async function loadPipeline(
+  m: Manifest,
+  id: string,
+  ocrOptions: Partial<OcrOptions> = {},
+): Promise<LoadedPipeline> {
+  const spec = m.pipelines.get(id);
+  if (!spec) throw new Error(`unknown pipeline ${id}`);
+  const detectors = new Map<string, Detector>();
+  const ocr = new Map<string, OcrEngine>();
+  const raw: RawRunner[] = [];
+  const pool = await DetectorPool.start({ workers: 1, threads: THREADS });
+  for (const node of spec.nodes) {
+    if (node.kind === 'detect') {
+      const entry = m.models.get(node.model)!;
+      const path = join(MODELS_DIR, entry.file);
+      const spec = {
+        id: entry.id,
+        family: entry.family as 'yolox' | 'ultralytics',
+        path,
+        input: entry.input!,
+        labels: m.labels.get(entry.id)!,
+      };
+      detectors.set(entry.id, await Detector.load(spec, pool, SESSION));
+      raw.push(await rawRunner(path, entry.input!));
+    } else if (node.kind === 'ocr') {
+      const det = m.models.get(node.det_model)!;
+      const rec = m.models.get(node.rec_model)!;
+      const engine = await OcrEngine.load(
+        join(MODELS_DIR, det.file),
+        join(MODELS_DIR, rec.file),
+        join(MODELS_DIR, rec.dictionary!.file),
+        SESSION,
+        ocrOptions,
+      );
+      await engine.warmup();
+      ocr.set(ocrKey(det.id, rec.id), engine);
+    }
+  }
+  return {
+    pipeline: new CompiledPipeline(spec, detectors, ocr, { maxPixels: 40_000_000 }),
+    raw,
+    async close() {
+      await pool.close();
+      for (const o of ocr.values()) await o.release();
+      for (const r of raw) await r.release();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './assignment';
+export * from './byte-tracker';
+export * from './kalman';
+export * from './scene-geometry';
+export * from './scene-tracker';

@@ -1,0 +1,12 @@
+import { join } from 'node:path';
+import type { DetectorModel } from '@forgesyte/vision';
+import { MODELS_DIR } from './app';
+
+/** The YOLOX-nano COCO detector that `npm run models` fetches, as the pipelines load it. */
+export const YOLOX_NANO: DetectorModel = {
+  id: 'yolox_nano_coco_416',
+  family: 'yolox',
+  path: join(MODELS_DIR, 'yolox_nano_coco_416.onnx'),
+  input: { width: 416, height: 416 },
+  classes: 80,
+};
