@@ -17,10 +17,12 @@ if (!rtspServerAvailable()) {
 }
 
 /**
- * Frames of the first and last picture around the walk: tracks confirm before it, and the walkers then stand still
- * for 30 s, longer than any step of a test takes, so a pass happens only when a holder (re)connects.
+ * Frames of the first and last picture around the walk. A new connection ends the camera's tracks, and ffmpeg's
+ * probing at a connection's start takes the first second or two, which reach the pipeline in a burst (most dropped):
+ * 4 s of standing still let the tracks confirm before the walk. The walkers then stand still for 30 s, longer than
+ * any step of a test takes, so a pass happens only when a holder (re)connects.
  */
-const LEAD_IN = 10;
+const LEAD_IN = 40;
 const HOLD = 300;
 
 /**

@@ -266,6 +266,32 @@ describe('CameraRunner', () => {
       await t.runner.stop();
     });
 
+    it('ends the tracks at a reconnect: a crossing during the interruption is not counted', async () => {
+      const t = setup(undefined, undefined, { geometry, state: null });
+      await until(() => t.sources.opened.length === 1);
+      t.sources.last().start();
+      // The walker stops one step before the door (x = 190)...
+      for (let step = 0; step <= 12; step++) {
+        t.sources.last().frame(step);
+        await until(() => t.results().length === step + 1);
+      }
+      const firstId = t.results().at(-1)!.result.detections[0]!.track_id;
+      expect(firstId).toEqual(expect.any(Number));
+      t.sources.last().exit({ kind: 'reconnecting', reason: 'Connection refused' });
+      await until(() => t.sources.opened.length === 2);
+      t.sources.last().start();
+      // ...and is past it (x = 220) on the new connection's first frame, 100 ms later on the capture clock.
+      for (let step = 14; step <= 20; step++) {
+        t.sources.last().frame(step);
+        await until(() => t.results().at(-1)?.frame_index === step - 14);
+      }
+      expect(t.results().at(-1)?.result.lines).toEqual([{ id: 'door', in: 0, out: 0 }]);
+      const laterIds = t.results().slice(13).flatMap((r) => r.result.detections.flatMap((d) => d.track_id ?? []));
+      expect(laterIds.length).toBeGreaterThan(0);
+      expect(laterIds).not.toContain(firstId);
+      await t.runner.stop();
+    });
+
     it('reports no scene state for a tracking camera without lines or zones', async () => {
       const t = setup(undefined, undefined, { geometry, state: null });
       t.runner.camera.sceneGeometry = null;

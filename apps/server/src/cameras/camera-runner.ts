@@ -94,8 +94,9 @@ export class CameraRunner {
 
   /**
    * The camera's scene, resumed from the stored state so counts go on across restarts and takeovers. Its clock is
-   * the capture time since the camera was created: the same for every source start and every process, so a short
-   * gap keeps the tracks and a long one lets them expire (lost_s) while the counts stay.
+   * the capture time since the camera was created: the same for every source start and every process. Each source
+   * start ends the tracks (where an object was before the interruption says nothing about where it is now); the
+   * counts and the track ids' sequence go on.
    */
   private openScene(): Scene | null {
     const { pipeline, logger } = this.deps;
@@ -144,6 +145,8 @@ export class CameraRunner {
       if (!this.needsPerson) this.setStatus('starting');
       this.frameIndex = 0;
       this.generation++;
+      // A new connection is a new stream: the tracks end (the counts go on), also those of a takeover's state.
+      this.scene?.endTracks();
       let failure: SourceFailure;
       let streamed = false;
       try {

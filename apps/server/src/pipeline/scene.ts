@@ -26,6 +26,12 @@ export class Scene {
     return { turn: { tracker: this.tracker, timeS, ready, tracked: () => onTracked?.() }, release };
   }
 
+  /** Ends the tracks once the frames already submitted have been tracked (see SceneTracker.endTracks). */
+  endTracks(): void {
+    const ready = this.tail;
+    this.tail = ready.then(() => this.tracker.endTracks());
+  }
+
   /** Everything needed to continue this scene elsewhere (JSON). */
   snapshot(): SceneState {
     return this.tracker.snapshot();

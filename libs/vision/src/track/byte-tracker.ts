@@ -87,11 +87,22 @@ export class ByteTracker {
     return structuredClone(this.state);
   }
 
+  /**
+   * Ends every track (the stream was interrupted: a new connection to a camera). Ids are never reused; the next
+   * objects start new tracks that must be confirmed again.
+   */
+  endTracks(): void {
+    this.state.tracks = [];
+  }
+
   update(detections: TrackInput[], timeS: number): TrackerUpdate {
     const o = this.options;
     const s = this.state;
     const dt = s.timeS === null ? 0 : Math.max(0, timeS - s.timeS);
     s.timeS = s.timeS === null ? timeS : Math.max(s.timeS, timeS);
+    // A track already lost for longer than lostS at this frame's time is gone: it matches nothing, however long
+    // the gap since the previous frame (its uncertainty would have grown to take any detection nearby).
+    s.tracks = s.tracks.filter((t) => t.status !== 'lost' || s.timeS! - t.lastSeenS <= o.lostS);
     for (const t of s.tracks) t.kf = predictBox(t.kf, dt);
 
     const trackIds: (number | null)[] = detections.map(() => null);

@@ -81,6 +81,24 @@ describe('ByteTracker', () => {
     }
   });
 
+  it('does not revive a track lost for longer than lost_s when no frame came in between', () => {
+    const tracker = new ByteTracker({ lostS: 1, confirmFrames: 2 });
+    for (const t of [0, 0.1, 0.2]) tracker.update([person(100, 200)], t);
+    // Missed on one frame (lost), then frames stop for 5 s: the object standing in the same place is a new track.
+    tracker.update([], 0.3);
+    expect(tracker.update([person(100, 200)], 5.3).trackIds).toEqual([null]);
+    expect(tracker.update([person(100, 200)], 5.4).trackIds).toEqual([2]);
+  });
+
+  it('ends every track on request and never reuses an id', () => {
+    const tracker = new ByteTracker({ confirmFrames: 2 });
+    for (const t of [0, 0.1]) tracker.update([person(100, 200)], t);
+    tracker.endTracks();
+    expect(tracker.snapshot().tracks).toEqual([]);
+    expect(tracker.update([person(100, 200)], 0.2).trackIds).toEqual([null]);
+    expect(tracker.update([person(100, 200)], 0.3).trackIds).toEqual([2]);
+  });
+
   it('keeps the ids of two objects that cross each other', () => {
     const tracker = new ByteTracker();
     const [a = [], b = []] = run(
@@ -136,6 +154,23 @@ describe('SceneTracker', () => {
     }
     return out;
   }
+
+  it('ends the tracks and keeps the counts: nothing is counted across the interruption', () => {
+    const scene = new SceneTracker({ lines, zones });
+    const a = linear(100, 225, 0, 100); // crosses y = 300 at t = 0.75
+    const b = linear(500, 150, 0, 100); // in the bay, crosses at t = 1.5
+    const before = frames(scene, [a, b], 10, 1.2);
+    expect(before.at(-1)!.lines).toEqual([{ id: 'door', in: 1, out: 0 }]);
+    expect(before.at(-1)!.zones).toEqual([{ id: 'bay', count: 1, track_ids: [2] }]);
+    scene.endTracks();
+    // The stream comes back at t = 1.6, both walkers already below the door.
+    const after = frames(scene, [a, b], 10, 3, 16);
+    expect(after.at(-1)!.lines).toEqual([{ id: 'door', in: 1, out: 0 }]);
+    expect(after[0]!.events).toEqual([{ type: 'zone_left', zone_id: 'bay', track_id: 2 }]);
+    const ids = after.at(-1)!.zones![0]!.track_ids;
+    expect(ids).toHaveLength(1);
+    expect(ids[0]).toBeGreaterThan(2);
+  });
 
   it('counts in and out per line and reports the events of each frame', () => {
     const scene = new SceneTracker({ lines });

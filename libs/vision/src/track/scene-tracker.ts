@@ -74,6 +74,16 @@ export class SceneTracker {
     return this.lines.map((l) => ({ ...this.counts.get(l.id)! }));
   }
 
+  /**
+   * Ends every track and keeps the counts: the stream was interrupted (a camera's new connection), so where an
+   * object was before says nothing about where it is now. Zones report the ended tracks as left on the next frame.
+   */
+  endTracks(): void {
+    this.tracker.endTracks();
+    this.tracks.clear();
+    this.crossings.clear();
+  }
+
   snapshot(): SceneState {
     return {
       version: 1,
