@@ -101,8 +101,17 @@ describe('the resize-fill WebAssembly kernel', () => {
     expect(fillTensorResized(src, lb, YOLOX_FORMAT, new Float32Array(3 * 32 * 32))).toEqual(want);
   });
 
-  it('grows its memory for a large source and still matches a small one after it', () => {
+  it('grows its memory for a large source, lets a photo-sized one go, and matches after either', () => {
+    const kernel = resizeFillKernel()!;
+    expect(firstDifference(1920, 1080, letterbox(1920, 1080, 640, 640, 'center'), ULTRALYTICS_FORMAT)).toBeNull();
+    // A 1920x1080 frame's memory is kept for the next frame.
+    const frame = kernel.memoryBytes;
+    expect(frame).toBeGreaterThan(1920 * 1080 * 3);
+    expect(firstDifference(1920, 1080, letterbox(1920, 1080, 640, 640, 'center'), YOLOX_FORMAT)).toBeNull();
+    expect(kernel.memoryBytes).toBe(frame);
+    // A photo's is let go after it.
     expect(firstDifference(3000, 2000, letterbox(3000, 2000, 320, 320, 'center'), ULTRALYTICS_FORMAT)).toBeNull();
+    expect(kernel.memoryBytes).toBeLessThan(1920 * 1080 * 3);
     expect(firstDifference(9, 7, letterbox(9, 7, 16, 16, 'center'), YOLOX_FORMAT)).toBeNull();
   });
 

@@ -20,6 +20,11 @@ type ResizeFillExport = (
 ) => void;
 
 const PAGE = 65536;
+/**
+ * Memory kept between calls: a 1920x1080 frame into a 640x640 input fits. WebAssembly memory cannot shrink, so
+ * after a larger photo the kernel starts again on fresh memory rather than hold the photo's size for the thread's life.
+ */
+const RETAIN_MAX_BYTES = 16 * 1024 * 1024;
 const align16 = (n: number) => (n + 15) & ~15;
 
 /**
@@ -47,20 +52,31 @@ interface Layout {
  */
 export class ResizeFillKernel {
   private layout: Layout | null = null;
+  private memory!: WebAssembly.Memory;
+  private run!: ResizeFillExport;
 
-  private constructor(
-    private readonly memory: WebAssembly.Memory,
-    private readonly run: ResizeFillExport,
-  ) {}
+  private constructor(private readonly module: WebAssembly.Module) {
+    this.instantiate();
+  }
 
   /** Null where WebAssembly or its SIMD instructions are not available. */
   static create(): ResizeFillKernel | null {
     if (typeof WebAssembly !== 'object') return null;
     const bytes = Buffer.from(RESIZE_FILL_WASM, 'base64');
     if (!WebAssembly.validate(bytes)) return null;
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    return new ResizeFillKernel(memory, instance.exports.resizeFill as ResizeFillExport);
+    return new ResizeFillKernel(new WebAssembly.Module(bytes));
+  }
+
+  /** Bytes of memory the kernel holds now. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  private instantiate(): void {
+    this.memory = new WebAssembly.Memory({ initial: 1 });
+    const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
+    this.run = instance.exports.resizeFill as ResizeFillExport;
+    this.layout = null;
   }
 
   /**
@@ -102,6 +118,7 @@ export class ResizeFillKernel {
     const band = new Float32Array(heap, layout.band, 3 * bandPlane);
     const plane = iw * lb.inputHeight;
     for (let k = 0; k < 3; k++) out.set(band.subarray(k * bandPlane, (k + 1) * bandPlane), k * plane + top * iw);
+    if (this.memoryBytes > RETAIN_MAX_BYTES) this.instantiate();
   }
 
   /** The layout for this size, tables written, memory grown to fit. */

@@ -1,6 +1,6 @@
 ;; Bilinear resize of packed RGB (OpenCV INTER_LINEAR, 11-bit fixed-point weights) fused with the planar float
 ;; tensor fill: the kernel behind `fillTensorResized` (libs/vision/src/preprocess.ts), which keeps the JavaScript
-;; version as the reference. Assembled by `npm run wasm` into resize-fill.wasm.ts; a unit test checks that the
+;; version as the reference. Assembled by `npm run wasm` into resize-fill-bytes.ts; a unit test checks that the
 ;; committed bytes are what this file assembles to.
 ;;
 ;; Every value is the integer the JavaScript writes, (a*wx0*wy0 + b*wx1*wy0 + c*wx0*wy1 + d*wx1*wy1 + 2^21) >> 22:
