@@ -1,6 +1,7 @@
 import { type Letterbox } from './letterbox';
 import { type RgbImage } from './ocr/image';
-import { resampleRows, ROW_ROUND, ROW_SHIFT } from './resize';
+import { checkResizeSizes, resampleRows, ROW_ROUND, ROW_SHIFT } from './resize';
+import { resizeFillKernel } from './wasm/resize-fill';
 
 /** How a detector family wants its NCHW float input. */
 export interface TensorFormat {
@@ -21,8 +22,7 @@ export const ULTRALYTICS_FORMAT: TensorFormat = { channelOrder: 'rgb', scale: 1 
  */
 export function fillTensor(rgb: Uint8Array, lb: Letterbox, format: TensorFormat, out: Float32Array): Float32Array {
   const { inputWidth: iw, inputHeight: ih, width: w, height: h, left, top } = lb;
-  const plane = iw * ih;
-  if (out.length !== 3 * plane) throw new RangeError(`tensor holds ${out.length} values, expected ${3 * plane}`);
+  const plane = checkTensor(lb, out);
   if (rgb.length < w * h * 3) throw new RangeError(`image holds ${rgb.length} bytes, expected ${w * h * 3}`);
   if (w !== iw || h !== ih) fillPadding(out, lb, format.pad);
   // Output plane k takes source channel order[k]: BGR planes read R from offset 2.
@@ -55,13 +55,29 @@ export function fillTensor(rgb: Uint8Array, lb: Letterbox, format: TensorFormat,
  * Scales packed RGB `src` (any size; the letterbox was computed from its aspect) to `lb.width` x `lb.height` straight
  * into the planar tensor, padding written once: the same values `resizeRgb` then `fillTensor` would write (OpenCV
  * INTER_LINEAR, 11-bit fixed point), without the intermediate scaled image or a second pass over it. At the model's
- * size already, it is `fillTensor`.
+ * size already, it is `fillTensor`. The work is done by a WebAssembly SIMD kernel (wasm/resize-fill.wat) where it
+ * runs, by `fillTensorResizedJs` otherwise; the two write the same values bit for bit.
  */
 export function fillTensorResized(src: RgbImage, lb: Letterbox, format: TensorFormat, out: Float32Array): Float32Array {
-  const { inputWidth: iw, inputHeight: ih, width: w, height: h, left, top } = lb;
+  const kernel = src.width > 1 && lb.width >= 4 ? resizeFillKernel() : null;
+  if (!kernel || (src.width === lb.width && src.height === lb.height)) return fillTensorResizedJs(src, lb, format, out);
+  checkTensor(lb, out);
+  checkResizeSizes(src, lb.width, lb.height);
+  kernel.fillRows(src, lb, format.channelOrder === 'bgr', format.scale, format.pad, out);
+  fillBands(out, lb, format.pad);
+  return out;
+}
+
+/** `fillTensorResized` in JavaScript: the reference the WebAssembly kernel is tested against, and its fallback. */
+export function fillTensorResizedJs(
+  src: RgbImage,
+  lb: Letterbox,
+  format: TensorFormat,
+  out: Float32Array,
+): Float32Array {
+  const { inputWidth: iw, width: w, height: h, left, top } = lb;
   if (src.width === w && src.height === h) return fillTensor(src.data, lb, format, out);
-  const plane = iw * ih;
-  if (out.length !== 3 * plane) throw new RangeError(`tensor holds ${out.length} values, expected ${3 * plane}`);
+  const plane = checkTensor(lb, out);
   const first = format.channelOrder === 'bgr' ? 2 : 0;
   const last = 2 - first;
   const s = format.scale;
@@ -81,23 +97,40 @@ export function fillTensorResized(src: RgbImage, lb: Letterbox, format: TensorFo
       out[dst + 2 * plane] = c * s;
     }
   });
-  if (w !== iw || h !== ih) fillPadding(out, lb, format.pad);
+  fillPadding(out, lb, format.pad);
   return out;
+}
+
+/** The plane size; throws RangeError when `out` does not hold 3 planes of the model's input. */
+function checkTensor(lb: Letterbox, out: Float32Array): number {
+  const plane = lb.inputWidth * lb.inputHeight;
+  if (out.length !== 3 * plane) throw new RangeError(`tensor holds ${out.length} values, expected ${3 * plane}`);
+  return plane;
 }
 
 /** Writes `pad` only where the image does not land, so no value is written twice. */
 function fillPadding(out: Float32Array, lb: Letterbox, pad: number): void {
-  const { inputWidth: iw, inputHeight: ih, width: w, height: h, left, top } = lb;
-  const plane = iw * ih;
+  const { inputWidth: iw, width: w, height: h, left, top } = lb;
+  if (w === iw && h === lb.inputHeight) return;
+  fillBands(out, lb, pad);
+  if (w === iw) return;
+  const plane = iw * lb.inputHeight;
+  for (let k = 0; k < 3; k++) {
+    for (let y = top; y < top + h; y++) {
+      const row = k * plane + y * iw;
+      out.fill(pad, row, row + left);
+      out.fill(pad, row + left + w, row + iw);
+    }
+  }
+}
+
+/** Writes `pad` into the rows above and below the image, in every plane. */
+function fillBands(out: Float32Array, lb: Letterbox, pad: number): void {
+  const { inputWidth: iw, height: h, top } = lb;
+  const plane = iw * lb.inputHeight;
   for (let k = 0; k < 3; k++) {
     const base = k * plane;
     out.fill(pad, base, base + top * iw);
     out.fill(pad, base + (top + h) * iw, base + plane);
-    if (w === iw) continue;
-    for (let y = top; y < top + h; y++) {
-      const row = base + y * iw;
-      out.fill(pad, row, row + left);
-      out.fill(pad, row + left + w, row + iw);
-    }
   }
 }

@@ -5,7 +5,8 @@ const BITS = 11;
 const ONE = 1 << BITS;
 const ROUND = 1 << (2 * BITS - 1);
 
-interface Tables {
+/** Per-size lookup of a resize: which source pixels each output column and row reads, and with what weights. */
+export interface ResizeTables {
   /** Byte offset of the left source pixel of each output column, and its weight (0..ONE) for the right one. */
   xOffset: Int32Array;
   xWeight: Int32Array;
@@ -13,9 +14,10 @@ interface Tables {
   yWeight: Int32Array;
 }
 
-const cache = new Map<string, Tables>();
+const cache = new Map<string, ResizeTables>();
 
-function tables(sw: number, sh: number, dw: number, dh: number): Tables {
+/** The tables of a `sw` x `sh` to `dw` x `dh` resize (`sw` > 1), cached for the few sizes a server sees at once. */
+export function resizeTables(sw: number, sh: number, dw: number, dh: number): ResizeTables {
   const key = `${sw}x${sh}>${dw}x${dh}`;
   let t = cache.get(key);
   if (t) return t;
@@ -43,7 +45,7 @@ function tables(sw: number, sh: number, dw: number, dh: number): Tables {
  */
 export function resizeRgb(src: RgbImage, width: number, height: number): RgbImage {
   if (src.width === width && src.height === height) {
-    checkSizes(src, width, height);
+    checkResizeSizes(src, width, height);
     return src;
   }
   const rowLength = width * 3;
@@ -72,14 +74,14 @@ export const ROW_SHIFT = 2 * BITS;
  * write the scaled pixels wherever it wants (a planar float tensor) without an intermediate image.
  */
 export function resampleRows(src: RgbImage, width: number, height: number, sink: RowSink): void {
-  checkSizes(src, width, height);
+  checkResizeSizes(src, width, height);
   // The horizontal pass reads two neighbouring pixels; a one-pixel-wide image gets a copy of its column.
   if (src.width === 1) {
     resampleRows(widen(src), width, height, sink);
     return;
   }
   const { width: sw, data } = src;
-  const { xOffset, xWeight, y, yWeight } = tables(sw, src.height, width, height);
+  const { xOffset, xWeight, y, yWeight } = resizeTables(sw, src.height, width, height);
   const rowLength = width * 3;
   // Horizontally resampled rows, values scaled by ONE; two slots, swapped as the source row advances.
   let upper = new Int32Array(rowLength);
@@ -111,7 +113,8 @@ export function resampleRows(src: RgbImage, width: number, height: number, sink:
   }
 }
 
-function checkSizes(src: RgbImage, width: number, height: number): void {
+/** Throws RangeError unless `src` holds its pixels and `width` x `height` is a size to resize to. */
+export function checkResizeSizes(src: RgbImage, width: number, height: number): void {
   const { width: sw, height: sh, data } = src;
   if (data.length < sw * sh * 3)
     throw new RangeError(`image ${sw}x${sh} needs ${sw * sh * 3} bytes, got ${data.length}`);

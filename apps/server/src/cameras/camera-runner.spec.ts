@@ -286,7 +286,10 @@ describe('CameraRunner', () => {
         await until(() => t.results().at(-1)?.frame_index === step - 14);
       }
       expect(t.results().at(-1)?.result.lines).toEqual([{ id: 'door', in: 0, out: 0 }]);
-      const laterIds = t.results().slice(13).flatMap((r) => r.result.detections.flatMap((d) => d.track_id ?? []));
+      const laterIds = t
+        .results()
+        .slice(13)
+        .flatMap((r) => r.result.detections.flatMap((d) => d.track_id ?? []));
       expect(laterIds.length).toBeGreaterThan(0);
       expect(laterIds).not.toContain(firstId);
       await t.runner.stop();
