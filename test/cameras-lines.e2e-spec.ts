@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import type { LineCount } from '@forgesyte/contracts';
 import { REPO_ROOT, startApp, untilReady, type RunningApp } from './support/app';
-import { createCamera, openViewer, untilCamera, type Viewer } from './support/cameras';
+import { createCamera, openViewer, patchCamera, untilCamera, type Viewer } from './support/cameras';
 import { freePort } from './support/free-port';
+import { call } from './support/jobs-http';
 import { spawnWorker, type WorkerProcess } from './support/jobs-worker';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { rtspServerAvailable, startRtspServer, type RtspServer } from './support/rtsp';
@@ -112,6 +113,32 @@ describe('camera lines and zones', () => {
       error: 'invalid_geometry',
       detail: expect.stringContaining('unicorn') as string,
     });
+  });
+
+  it('keeps the counts over disable and enable, and starts new lines from 0', async () => {
+    const app = apps[0] ?? (await start());
+    const created = await addDoor(app.url);
+    expect(created.status).toBe(201);
+    const { id } = created.body;
+    const viewer = await openViewer(app.wsUrl, id);
+    await viewer.until((v) => total(lastLines(v)) >= 2, 120_000);
+    expect(lastLines(viewer)).toEqual([{ id: 'door', in: 1, out: 1 }]);
+
+    // Disabled: the stop writes the scene; enabled: a new connection, a new pass on top of the stored counts.
+    expect((await patchCamera(app.url, id, { enabled: false })).status).toBe(200);
+    const stopped = await untilCamera(app.url, id, (c) => c.status === 'stopped');
+    expect(stopped.line_counts).toEqual([{ id: 'door', in: 1, out: 1 }]);
+    expect((await patchCamera(app.url, id, { enabled: true })).status).toBe(200);
+    await viewer.until((v) => total(lastLines(v)) >= 4, 120_000);
+    expect(lastLines(viewer)).toEqual([{ id: 'door', in: 2, out: 2 }]);
+
+    // New lines restart the camera and count from 0.
+    const gate = { ...DOOR, id: 'gate' };
+    expect((await patchCamera(app.url, id, { lines: [gate] })).status).toBe(200);
+    await viewer.until((v) => lastLines(v)?.[0]?.id === 'gate' && total(lastLines(v)) >= 2, 120_000);
+    expect(lastLines(viewer)).toEqual([{ id: 'gate', in: 1, out: 1 }]);
+    viewer.ws.close();
+    expect((await call(`${app.url}/cameras/${id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
   it('resumes the counts of the last heartbeat after its process is killed (SIGKILL)', async () => {
