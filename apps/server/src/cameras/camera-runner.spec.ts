@@ -210,14 +210,22 @@ describe('CameraRunner', () => {
     // FakeTrackingPipeline's walker goes right 15 px a frame; this door is at x = 200, so steps 0..20 cross it once.
     const geometry = JSON.stringify({ lines: [{ id: 'door', from: [200, 0], to: [200, 1000] }], zones: [] });
 
-    /** Runs one source start of the walker over the door and answers the last result's counts. */
-    async function walk(t: ReturnType<typeof setup>): Promise<LineCount[] | undefined> {
-      await until(() => t.sources.opened.length === 1);
+    /**
+     * Runs the walker over steps `from` to `to` on the camera's `connection`-th source start (waiting for it to be
+     * opened) and answers the last result's counts. Defaults: the whole walk over the door, on the first start.
+     */
+    async function walk(
+      t: ReturnType<typeof setup>,
+      from = 0,
+      to = 20,
+      connection = 1,
+    ): Promise<LineCount[] | undefined> {
+      await until(() => t.sources.opened.length === connection);
       t.sources.last().start();
       const before = t.results().length;
-      for (let step = 0; step <= 20; step++) {
+      for (let step = from; step <= to; step++) {
         t.sources.last().frame(step);
-        await until(() => t.results().length === before + step + 1);
+        await until(() => t.results().length === before + step - from + 1);
       }
       return t.results().at(-1)?.result.lines;
     }
@@ -258,34 +266,21 @@ describe('CameraRunner', () => {
       const t = setup(undefined, undefined, { geometry, state: null });
       await walk(t);
       t.sources.last().exit({ kind: 'reconnecting', reason: 'Connection refused' });
-      await until(() => t.sources.opened.length === 2);
-      t.sources.last().start();
-      t.sources.last().frame(0);
-      await until(() => t.results().at(-1)?.frame_index === 0 && t.results().length === 22);
-      expect(t.results().at(-1)?.result.lines).toEqual([{ id: 'door', in: 0, out: 1 }]);
+      expect(await walk(t, 0, 0, 2)).toEqual([{ id: 'door', in: 0, out: 1 }]);
+      expect(t.results().at(-1)?.frame_index).toBe(0);
       await t.runner.stop();
     });
 
     it('ends the tracks at a reconnect: a crossing during the interruption is not counted', async () => {
       const t = setup(undefined, undefined, { geometry, state: null });
-      await until(() => t.sources.opened.length === 1);
-      t.sources.last().start();
       // The walker stops one step before the door (x = 190)...
-      for (let step = 0; step <= 12; step++) {
-        t.sources.last().frame(step);
-        await until(() => t.results().length === step + 1);
-      }
+      await walk(t, 0, 12);
       const firstId = t.results().at(-1)!.result.detections[0]!.track_id;
       expect(firstId).toEqual(expect.any(Number));
       t.sources.last().exit({ kind: 'reconnecting', reason: 'Connection refused' });
-      await until(() => t.sources.opened.length === 2);
-      t.sources.last().start();
       // ...and is past it (x = 220) on the new connection's first frame, 100 ms later on the capture clock.
-      for (let step = 14; step <= 20; step++) {
-        t.sources.last().frame(step);
-        await until(() => t.results().at(-1)?.frame_index === step - 14);
-      }
-      expect(t.results().at(-1)?.result.lines).toEqual([{ id: 'door', in: 0, out: 0 }]);
+      expect(await walk(t, 14, 20, 2)).toEqual([{ id: 'door', in: 0, out: 0 }]);
+      expect(t.results().at(-1)?.frame_index).toBe(6);
       const laterIds = t
         .results()
         .slice(13)

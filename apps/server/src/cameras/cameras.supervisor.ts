@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { newLeaseOwner } from '../common/lease-owner';
 import { errorMessage } from '../common/error-message';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { PipelineService } from '../pipeline/pipeline.service';
@@ -25,7 +24,7 @@ const SHUTDOWN_DB_MS = 5000;
 @Injectable()
 export class CamerasSupervisor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Cameras');
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly owner = newLeaseOwner();
   private readonly runners = new Map<string, CameraRunner>();
   private readonly leaseMs: number;
   private stopped = false;

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { newLeaseOwner } from '../common/lease-owner';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { JobProcessor, type StopReason } from './job-processor';
 import { JobsRepository } from './jobs.repository';
@@ -17,7 +16,7 @@ const IDLE_POLL_MS = 1000;
 export class JobsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   /** Identifies this process in leases and logs. */
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly owner = newLeaseOwner();
   private readonly running = new Map<string, AbortController>();
   private readonly loops: Promise<void>[] = [];
   private readonly wakers = new Set<() => void>();
