@@ -33,6 +33,7 @@ import {
   sharpDecoder,
   turboJpegDecoder,
 } from '@forgesyte/server/pipeline/image-decoder';
+import { type Manifest } from '@forgesyte/server/pipeline/model-manifest';
 import { type CompiledPipeline, type FrameInput } from '@forgesyte/server/pipeline/pipeline-graph';
 import {
   benchImages,
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     `pipeline benchmark: ${machine()}, sharp concurrency ${sharp.concurrency()}, ` +
       `load average ${loadAverage()} at ${new Date().toISOString()}`,
   );
-  await decodeStage(inputs);
+  await decodeStage(inputs, m.models.get('yolox_nano_coco_416')?.any_size?.stride ?? null);
   trackingStage();
   const variants = ocrVariants();
   const signs = inputs.find(([name]) => name.startsWith('street_signs'));
@@ -93,7 +94,10 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const id of PIPELINES) {
     const loaded = await loadPipeline(m, id);
-    if (id === 'yolo') await frameSizeStage(loaded.pipeline, inputs);
+    if (id === 'yolo') {
+      await frameSizeStage(loaded.pipeline, inputs);
+      await inputSizeStage(m, loaded.pipeline, inputs);
+    }
     for (const [name, input] of inputs) {
       if (name.startsWith('street_signs') !== id.includes('ocr') && !name.startsWith('640x480')) continue;
       for (const chain of DECODER_CHAINS) {
@@ -114,13 +118,17 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 }
 
-/** Decode stage per chain, chains interleaved; prints median / p99 and each chain's median over the first's. */
-async function decodeStage(inputs: [string, FrameInput][]): Promise<void> {
+/**
+ * Decode stage per chain, chains interleaved; prints median / p99 and each chain's median over the first's. The
+ * tensor is what the `yolo` pipeline fills: padded to the next multiple of `stride` when the model takes any size.
+ */
+async function decodeStage(inputs: [string, FrameInput][], stride: number | null): Promise<void> {
   const n = Number(process.env.BENCH_ITERATIONS ?? 300);
   const tensor = new Float32Array(3 * 416 * 416);
   const scratch = Buffer.alloc(1280 * 1080 * 3);
   const limits = { maxPixels: 40_000_000 };
-  console.log(`\ndecode stage, JPEG bytes to the 416x416 YOLOX input, ${n} runs per chain, chains taking turns\n`);
+  const padding = stride ? `padded to multiples of ${stride}` : 'padded to 416x416';
+  console.log(`\ndecode stage, JPEG bytes to the YOLOX input (${padding}), ${n} runs per chain, chains taking turns\n`);
   console.log(
     `| image | ${DECODER_CHAINS.map((c) => `${c} median / p99`).join(' | ')} | ratio to ${DECODER_CHAINS[0]} |`,
   );
@@ -133,13 +141,14 @@ async function decodeStage(inputs: [string, FrameInput][]): Promise<void> {
         useDecoders(chain);
         const t0 = performance.now();
         const source = await probeImage(input.bytes, limits);
-        const lb = letterbox(source.width, source.height, 416, 416, 'top-left');
+        const lb = letterbox(source.width, source.height, 416, 416, 'top-left', stride);
+        const out = tensor.subarray(0, 3 * lb.inputWidth * lb.inputHeight);
         if (decodedInWorker(input.bytes, source.orientation)) {
           // What the detector worker does with the bytes (here on this thread, without the hand-over).
-          fillTensorResized(decodeJpegTurboSync(input.bytes, scratch), lb, YOLOX_FORMAT, tensor);
+          fillTensorResized(decodeJpegTurboSync(input.bytes, scratch), lb, YOLOX_FORMAT, out);
         } else {
           const image = await decodeImage(input.bytes, lb, source.orientation, limits);
-          fillTensor(image.data, lb, YOLOX_FORMAT, tensor);
+          fillTensor(image.data, lb, YOLOX_FORMAT, out);
         }
         if (i >= 10) times.push(performance.now() - t0);
       }
@@ -188,6 +197,46 @@ async function frameSizeStage(pipeline: CompiledPipeline, inputs: [string, Frame
   }
 }
 
+/**
+ * The `yolo` pipeline as loaded (the model file that takes any input size, frames padded to the next multiple of 32)
+ * against the upstream file at its fixed 416x416, the two taking turns frame by frame on each image: inference and
+ * total median / p99, and the medians' ratio (any size / fixed).
+ */
+async function inputSizeStage(m: Manifest, anySize: CompiledPipeline, inputs: [string, FrameInput][]): Promise<void> {
+  const n = iterations('yolo');
+  useDecoders(DECODER_CHAINS[0]!);
+  const fixed = await loadPipeline(m, 'yolo', {}, { fixedInput: true });
+  console.log(`
+yolo, any input size against the fixed 416x416, taking turns, ${n} runs each, load ${loadAverage()}
+`);
+  console.log('| image | tensor | inference any / fixed | total any / fixed | ratio inference | ratio total |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const [name, input] of inputs) {
+    if (name.startsWith('street_signs')) continue;
+    const runs = [anySize, fixed.pipeline].map((pipeline) => ({ pipeline, results: [] as PipelineResult[] }));
+    for (let i = 0; i < n + 10; i++) {
+      for (const run of runs) {
+        const result = await run.pipeline.runFrame(input);
+        if (i >= 10) run.results.push(result);
+      }
+    }
+    const [a, f] = runs.map(({ results }) => ({
+      inference: stats(results.map((r) => r.timings_ms.inference)),
+      total: stats(results.map((r) => r.timings_ms.total)),
+      image: results[0]!.image,
+    }));
+    const { inputWidth, inputHeight } = letterbox(a!.image.width, a!.image.height, 416, 416, 'top-left', 32);
+    const pair = (x: { median: number; p99: number }, y: { median: number; p99: number }) =>
+      `${x.median.toFixed(2)} / ${x.p99.toFixed(2)} vs ${y.median.toFixed(2)} / ${y.p99.toFixed(2)}`;
+    console.log(
+      `| ${name} | ${inputWidth}x${inputHeight} | ${pair(a!.inference, f!.inference)} | ${pair(a!.total, f!.total)} | ` +
+        `${(a!.inference.median / f!.inference.median).toFixed(2)} | ${(a!.total.median / f!.total.median).toFixed(2)} |`,
+    );
+  }
+  await fixed.close();
+  console.log('');
+}
+
 /** The tracker alone, 20 objects a frame: what the track node adds to a frame (target under 0.5 ms). */
 function trackingStage(): void {
   const objects = 20;
@@ -209,7 +258,8 @@ async function measure(
 ): Promise<string[]> {
   const n = iterations(id);
   const context = frameRunner(pipeline);
-  for (let i = 0; i < Math.min(10, n); i++) await pipeline.runFrame(input, context({ alone: false }));
+  let frame = { width: 0, height: 0 };
+  for (let i = 0; i < Math.min(10, n); i++) frame = (await pipeline.runFrame(input, context({ alone: false }))).image;
   const results: PipelineResult[] = [];
   const floors: number[] = [];
   // Raw runs first, then pipeline runs: interleaved, the two sessions' ORT thread pools spin
@@ -217,7 +267,7 @@ async function measure(
   // floor and flattered the ratio. Run it on a quiet machine.
   for (let i = 0; i < n; i++) {
     let floorMs = 0;
-    for (const r of raw) floorMs += await r.timeOneRun();
+    for (const r of raw) floorMs += await r.timeOneRun(frame);
     floors.push(floorMs);
   }
   for (let i = 0; i < n; i++) results.push(await pipeline.runFrame(input, context({ alone: false })));

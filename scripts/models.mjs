@@ -9,12 +9,26 @@
 // Entries with a `package` path (the PP-OCR files) always come from that npm package in
 // node_modules: they are installed with the dependencies, so there is nothing to download.
 // A file already present with the right hash is left alone, so a second run costs a few hashes.
+//
+// A model entry with `any_size` also gets a copy made here from its verified file, whose image input takes
+// any height and width (scripts/onnx-any-size.mjs); that copy is checked against its own pinned sha256, so
+// the same upstream file always gives the same bytes.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { anySizeModel } from './onnx-any-size.mjs';
 
 class ModelError extends Error {}
 
@@ -43,6 +57,12 @@ function wantedFiles(manifest) {
     }
     files.push({ model: model.id, file: model.file, sha256: model.sha256, url: model.url, package: model.package });
     if (model.dictionary) files.push({ model: model.id, ...model.dictionary });
+    if (model.any_size) {
+      if (!model.any_size.file || !model.any_size.sha256) {
+        throw new ModelError(`${manifestPath}: model ${model.id}: any_size needs file and sha256`);
+      }
+      files.push({ model: model.id, file: model.any_size.file, sha256: model.any_size.sha256, from: model.file });
+    }
   }
   return files;
 }
@@ -119,11 +139,32 @@ async function copyInto(from, tmp, entry) {
   return { sha256: hash.digest('hex'), where };
 }
 
+/** Makes `entry.file` from the verified file `entry.from` (listed, so fetched, before it). */
+function derive(entry, tmp) {
+  if (!existsSync(join(modelsDir, entry.from))) {
+    throw new ModelError(`model ${entry.model}: ${entry.file} is made from ${entry.from}, which is missing`);
+  }
+  const bytes = anySizeModel(readFileSync(join(modelsDir, entry.from)));
+  writeFileSync(tmp, bytes);
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), where: entry.from };
+}
+
 async function ensure(entry) {
   const target = join(modelsDir, entry.file);
   if (existsSync(target) && (await sha256OfFile(target)) === entry.sha256) return 'present';
   const tmp = `${target}.part-${process.pid}`;
   try {
+    if (entry.from) {
+      const { sha256, where } = derive(entry, tmp);
+      if (sha256 !== entry.sha256) {
+        throw new ModelError(
+          `model ${entry.model}: ${entry.file} made from ${entry.from} has sha256 ${sha256}, the manifest pins ${entry.sha256}; ` +
+            'scripts/onnx-any-size.mjs no longer gives the same bytes (update the pin only after checking the new file)',
+        );
+      }
+      renameSync(tmp, target);
+      return where;
+    }
     const { sha256, where } = await copyInto(origin(entry), tmp, entry);
     if (sha256 !== entry.sha256) {
       throw new ModelError(
@@ -151,7 +192,9 @@ async function main() {
     try {
       const result = await ensure(entry);
       console.log(
-        result === 'present' ? `models: ${entry.file} ok` : `models: ${entry.file} fetched from ${result} (sha256 ok)`,
+        result === 'present'
+          ? `models: ${entry.file} ok`
+          : `models: ${entry.file} ${entry.from ? 'made' : 'fetched'} from ${result} (sha256 ok)`,
       );
     } catch (error) {
       if (!(error instanceof ModelError)) throw error;

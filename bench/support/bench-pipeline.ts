@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { DetectorPool, firstInputName, OcrEngine, type OcrOptions } from '@forgesyte/vision';
-import { Detector } from '@forgesyte/server/pipeline/detector';
+import { Detector, detectorSpec } from '@forgesyte/server/pipeline/detector';
 import { loadManifest, type Manifest } from '@forgesyte/server/pipeline/model-manifest';
 import { CompiledPipeline, ocrKey, type FrameInput } from '@forgesyte/server/pipeline/pipeline-graph';
 
@@ -55,26 +55,33 @@ export function stats(values: number[]): { median: number; p99: number } {
 /** session.run alone on a tensor prepared once: what no pre/post-processing could beat. */
 export interface RawRunner {
   path: string;
-  /** Milliseconds one session.run took. */
-  timeOneRun(): Promise<number>;
+  /** Milliseconds one session.run took on the input a frame of `frame`'s size gets in the pipeline. */
+  timeOneRun(frame: { width: number; height: number }): Promise<number>;
   release(): Promise<void>;
 }
 
-async function rawRunner(path: string, input: { width: number; height: number }): Promise<RawRunner> {
+async function rawRunner(detector: Detector): Promise<RawRunner> {
+  const { path } = detector.spec;
   const session = await InferenceSession.create(path, SESSION);
-  const tensor = new Tensor('float32', new Float32Array(3 * input.width * input.height).fill(0.5), [
-    1,
-    3,
-    input.height,
-    input.width,
-  ]);
-  const feeds = { [firstInputName(session)]: tensor };
-  for (let i = 0; i < 10; i++) await session.run(feeds);
+  const name = firstInputName(session);
+  /** One prepared tensor per input size, warmed up when first made. */
+  const feeds = new Map<string, Record<string, Tensor>>();
+  const feedFor = async (frame: { width: number; height: number }) => {
+    const { inputWidth: w, inputHeight: h } = detector.layout(frame.width, frame.height);
+    let feed = feeds.get(`${w}x${h}`);
+    if (!feed) {
+      feed = { [name]: new Tensor('float32', new Float32Array(3 * w * h).fill(0.5), [1, 3, h, w]) };
+      feeds.set(`${w}x${h}`, feed);
+      for (let i = 0; i < 10; i++) await session.run(feed);
+    }
+    return feed;
+  };
   return {
     path,
-    async timeOneRun() {
+    async timeOneRun(frame) {
+      const feed = await feedFor(frame);
       const t0 = performance.now();
-      await session.run(feeds);
+      await session.run(feed);
       return performance.now() - t0;
     },
     release: () => session.release(),
@@ -115,12 +122,14 @@ export interface LoadedPipeline {
 
 /**
  * Loads pipeline `id` on one detector worker with every ORT thread: one frame at a time, like one bare run.
- * `ocrOptions` overrides the OCR engine's defaults (the OCR comparison stage loads one engine per setting).
+ * `ocrOptions` overrides the OCR engine's defaults (the OCR comparison stage loads one engine per setting);
+ * `fixedInput` loads detectors from their upstream files at the fixed input size, ignoring `any_size`.
  */
 export async function loadPipeline(
   m: Manifest,
   id: string,
   ocrOptions: Partial<OcrOptions> = {},
+  { fixedInput = false }: { fixedInput?: boolean } = {},
 ): Promise<LoadedPipeline> {
   const spec = m.pipelines.get(id);
   if (!spec) throw new Error(`unknown pipeline ${id}`);
@@ -130,17 +139,16 @@ export async function loadPipeline(
   const pool = await DetectorPool.start({ workers: 1, threads: THREADS });
   for (const node of spec.nodes) {
     if (node.kind === 'detect') {
-      const entry = m.models.get(node.model)!;
-      const path = join(MODELS_DIR, entry.file);
-      const spec = {
-        id: entry.id,
-        family: entry.family as 'yolox' | 'ultralytics',
-        path,
-        input: entry.input!,
-        labels: m.labels.get(entry.id)!,
-      };
-      detectors.set(entry.id, await Detector.load(spec, pool, SESSION));
-      raw.push(await rawRunner(path, entry.input!));
+      const found = m.models.get(node.model)!;
+      // fixedInput: the upstream file at its fixed input, as before `any_size` (for comparisons).
+      const entry = fixedInput ? { ...found, any_size: undefined } : found;
+      const detector = await Detector.load(
+        detectorSpec(entry, m.labels.get(entry.id)!, (file) => join(MODELS_DIR, file)),
+        pool,
+        SESSION,
+      );
+      detectors.set(entry.id, detector);
+      raw.push(await rawRunner(detector));
     } else if (node.kind === 'ocr') {
       const det = m.models.get(node.det_model)!;
       const rec = m.models.get(node.rec_model)!;

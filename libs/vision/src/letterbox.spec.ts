@@ -26,6 +26,28 @@ describe('letterbox', () => {
     expect(letterbox(208, 104, 416, 416, 'center')).toMatchObject({ width: 416, height: 208, left: 0, top: 104 });
   });
 
+  it('pads only to a multiple of the stride for a model that takes any size, by none or at least half a stride', () => {
+    // 640x480 -> 416x312: 320 would leave 8 rows of padding, so 352; portrait likewise.
+    expect(letterbox(640, 480, 416, 416, 'top-left', 32)).toMatchObject({
+      inputWidth: 416,
+      inputHeight: 352,
+      width: 416,
+      height: 312,
+      left: 0,
+      top: 0,
+    });
+    expect(letterbox(480, 640, 416, 416, 'top-left', 32)).toMatchObject({ inputWidth: 352, inputHeight: 416 });
+    // 1280x720 -> 416x234: 256 leaves 22 rows, enough.
+    expect(letterbox(1280, 720, 416, 416, 'top-left', 32)).toMatchObject({ inputWidth: 416, inputHeight: 256 });
+    // Already a multiple: no padding at all; centred placement splits what padding there is.
+    expect(letterbox(800, 600, 640, 640, 'top-left', 32)).toMatchObject({ inputWidth: 640, inputHeight: 480 });
+    expect(letterbox(1000, 500, 640, 640, 'center', 32)).toMatchObject({ inputHeight: 320, height: 320, top: 0 });
+    expect(letterbox(1000, 490, 640, 640, 'center', 32)).toMatchObject({ inputHeight: 352, height: 314, top: 19 });
+    // The bounds win over the rounding (a bound that is not a multiple of the stride).
+    expect(letterbox(100, 100, 100, 100, 'top-left', 32)).toMatchObject({ inputWidth: 100, inputHeight: 100 });
+    expect(letterbox(100, 90, 100, 100, 'top-left', 32)).toMatchObject({ inputWidth: 100, inputHeight: 100 });
+  });
+
   it('rejects an empty image', () => {
     expect(() => letterbox(0, 10, 416, 416, 'center')).toThrow(RangeError);
   });

@@ -12,6 +12,7 @@ import {
   type RgbImage,
 } from '@forgesyte/vision';
 import { type InferenceSession } from 'onnxruntime-node';
+import { type ModelEntry } from './model-manifest';
 
 export type { DetectorFamily };
 
@@ -19,8 +20,24 @@ export interface DetectorSpec {
   id: string;
   family: DetectorFamily;
   path: string;
+  /** The model's input; with a `stride`, the largest input a frame gets. */
   input: { width: number; height: number };
+  /** Set for a model file that takes any input size that is a multiple of it (the manifest's `any_size`). */
+  stride: number | null;
   labels: string[];
+}
+
+/** A detection model's manifest entry as the pipelines load it: its `any_size` copy when it has one. */
+export function detectorSpec(entry: ModelEntry, labels: string[], pathOf: (file: string) => string): DetectorSpec {
+  if (entry.family !== 'yolox' && entry.family !== 'ultralytics') throw new Error(`model ${entry.id}: not a detector`);
+  return {
+    id: entry.id,
+    family: entry.family,
+    path: pathOf(entry.any_size?.file ?? entry.file),
+    input: entry.input!,
+    stride: entry.any_size?.stride ?? null,
+    labels,
+  };
 }
 
 /** The bytes of an upright JPEG for the worker to decode, and how to decode them here if it cannot. */
@@ -63,8 +80,8 @@ export class Detector {
     pool: DetectorPool,
     options: InferenceSession.SessionOptions,
   ): Promise<Detector> {
-    const { id, family, path, input, labels } = spec;
-    await pool.load({ id, family, path, input, classes: labels.length }, options);
+    const { id, family, path, input, stride, labels } = spec;
+    await pool.load({ id, family, path, input, stride, classes: labels.length }, options);
     return new Detector(spec, pool);
   }
 
@@ -74,7 +91,8 @@ export class Detector {
 
   /** Where an image of this size goes inside the model input. */
   layout(width: number, height: number): Letterbox {
-    return letterbox(width, height, this.spec.input.width, this.spec.input.height, this.placement);
+    const { input, stride } = this.spec;
+    return letterbox(width, height, input.width, input.height, this.placement, stride);
   }
 
   /**

@@ -15,6 +15,17 @@ const modelSchema = z.object({
   file: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   input: size.optional(),
+  /**
+   * A copy of `file` that `npm run models` makes, whose input takes any height and width that are multiples of
+   * `stride` (up to `input`): frames are then padded only to the next multiple instead of to the whole input.
+   */
+  any_size: z
+    .object({
+      file: z.string().min(1),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      stride: z.number().int().positive(),
+    })
+    .optional(),
   /** Class names, one per line, relative to the manifest's folder. */
   labels: z.string().optional(),
   url: z.string().optional(),

@@ -6,7 +6,7 @@ import { hasGeometry, type PipelineInfo, type PipelineResult, type SceneGeometry
 import { SceneTracker, type SceneState } from '@forgesyte/vision';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { ReadinessService } from '../health/readiness.service';
-import { type Detector } from './detector';
+import { detectorSpec, type Detector } from './detector';
 import { ModelLoader, type LoadedPool, type LoadedTextReader } from './model-loader';
 import { InferenceScheduler, type Priority } from './inference-scheduler';
 import { describePipeline, loadManifest, type Manifest, type ModelEntry } from './model-manifest';
@@ -276,13 +276,7 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       this.pool = pool;
       for (const id of detectorIds) {
         const entry = this.manifest.models.get(id)!;
-        const spec = {
-          id,
-          family: entry.family as 'yolox' | 'ultralytics',
-          path: this.modelPath(entry, entry.file),
-          input: entry.input!,
-          labels: this.manifest.labels.get(id)!,
-        };
+        const spec = detectorSpec(entry, this.manifest.labels.get(id)!, (file) => this.modelPath(entry, file));
         this.detectors.set(id, await this.loader.loadDetector(spec, pool, sessionOptions));
       }
     }

@@ -17,7 +17,10 @@ export interface DetectorModel {
   id: string;
   family: DetectorFamily;
   path: string;
+  /** The model's input size: for a model that takes any size (`stride`), the largest input a frame gets. */
   input: { width: number; height: number };
+  /** Set when the model takes any input size that is a multiple of it: frames are padded only that far. */
+  stride: number | null;
   /** Number of labels; the output layout must fit it. */
   classes: number;
 }
@@ -43,17 +46,15 @@ const FORMAT: Record<DetectorFamily, TensorFormat> = { yolox: YOLOX_FORMAT, ultr
  * steady state still allocates no tensors.
  */
 export class DetectorEngine {
+  /** Each large enough for the model's largest input; a smaller one uses the start. */
   private readonly buffers: Float32Array[] = [];
-  private readonly dims: number[];
   /** Decoded RGB of the last JPEG frame, reused by the next (decode and fill happen in one synchronous stretch). */
   private scratch: Buffer | null = null;
 
   private constructor(
     readonly model: DetectorModel,
     private readonly session: InferenceSession,
-  ) {
-    this.dims = [1, 3, model.input.height, model.input.width];
-  }
+  ) {}
 
   static async load(model: DetectorModel, options: InferenceSession.SessionOptions): Promise<DetectorEngine> {
     return new DetectorEngine(model, await InferenceSession.create(model.path, options));
@@ -111,19 +112,24 @@ export class DetectorEngine {
     scoreThreshold: number,
     iouThreshold: number,
   ): Promise<DetectorOutput> {
-    const buffer = this.buffers.pop() ?? new Float32Array(3 * this.model.input.width * this.model.input.height);
+    const { input, stride, id } = this.model;
+    const { inputWidth: iw, inputHeight: ih } = lb;
+    const fits = stride ? iw <= input.width && ih <= input.height : iw === input.width && ih === input.height;
+    if (!fits) throw new RangeError(`model ${id}: a ${iw}x${ih} input does not fit its ${input.width}x${input.height}`);
+    const buffer = this.buffers.pop() ?? new Float32Array(3 * input.width * input.height);
     let output: Tensor;
     let t1: number;
     try {
-      fillTensorResized(image, lb, FORMAT[this.model.family], buffer);
+      const tensor = buffer.subarray(0, 3 * iw * ih);
+      fillTensorResized(image, lb, FORMAT[this.model.family], tensor);
       t1 = performance.now();
-      output = await runSingle(this.session, new Tensor('float32', buffer, this.dims));
+      output = await runSingle(this.session, new Tensor('float32', tensor, [1, 3, ih, iw]));
     } finally {
       this.buffers.push(buffer);
     }
     const t2 = performance.now();
     try {
-      const candidates = nms(this.decode(output, scoreThreshold), iouThreshold);
+      const candidates = nms(this.decode(output, lb, scoreThreshold), iouThreshold);
       return { candidates, preprocess_ms: t1 - t0, inference_ms: t2 - t1, postprocess_ms: performance.now() - t2 };
     } finally {
       output.dispose();
@@ -134,16 +140,15 @@ export class DetectorEngine {
     await this.session.release();
   }
 
-  private decode(output: Tensor, scoreThreshold: number): Candidate[] {
+  private decode(output: Tensor, lb: Letterbox, scoreThreshold: number): Candidate[] {
     const data = output.data as Float32Array;
     const { classes, id } = this.model;
-    const { width, height } = this.model.input;
     const dims = output.dims;
     if (this.model.family === 'yolox') {
       if (dims.length !== 3 || dims[2] !== 5 + classes) {
         throw new Error(`model ${id}: output ${JSON.stringify(dims)} does not fit ${classes} labels`);
       }
-      return decodeYolox(data, width, height, classes, scoreThreshold);
+      return decodeYolox(data, lb.inputWidth, lb.inputHeight, classes, scoreThreshold);
     }
     const [, rows, anchors] = dims;
     if (dims.length !== 3 || rows !== 4 + classes || anchors === undefined) {
