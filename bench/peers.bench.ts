@@ -21,11 +21,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PipelineResult } from '@forgesyte/contracts';
-import { iou } from '@forgesyte/vision';
+import { iou, letterbox } from '@forgesyte/vision';
 import {
   benchImages,
   loadAverage,
   loadPipeline,
+  loneRun,
   machine,
   manifest,
   MODELS_DIR,
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
     writeFileSync(file, input.kind === 'encoded' ? input.bytes : Buffer.alloc(0));
     return file;
   });
+  const lone = await loneRun();
+  console.log(lone.note);
   const loaded = await loadPipeline(m, 'yolo');
   const ours = images.map(([name]) => ({ name, totals: [] as number[], last: null as PipelineResult | null }));
   const theirs = images.map((): PeerSamples => ({ decode: [], forward: [], total: [] }));
@@ -106,9 +109,9 @@ async function main(): Promise<void> {
         // As the peer does (PEER_WARMUP uncounted runs per frame each time it starts): the first runs after the other
         // side's turn are slow on both sides (threads and caches gone cold), and counted on one side only they
         // inflated that side's first frame by 2x.
-        for (let w = 0; w < PEER_WARMUP; w++) await loaded.pipeline.runFrame(input);
+        for (let w = 0; w < PEER_WARMUP; w++) await loaded.pipeline.runFrame(input, lone.context);
         for (let r = 0; r < runs; r++) {
-          const result = await loaded.pipeline.runFrame(input);
+          const result = await loaded.pipeline.runFrame(input, lone.context);
           ours[i]!.totals.push(result.timings_ms.total);
           ours[i]!.last = result;
         }
@@ -135,7 +138,21 @@ async function main(): Promise<void> {
   } else if (peerInfo) {
     console.log(`OpenCV ${peerInfo.opencv}, ${peerInfo.threads} threads; load average ${loadAverage()} at the end`);
   }
-  const header = ['frame', 'n', 'ForgeSyte yolo total', 'OpenCV DNN total', 'OpenCV decode', 'OpenCV forward'];
+  const header = [
+    'frame',
+    'n',
+    'model input ForgeSyte / OpenCV',
+    'ForgeSyte yolo total',
+    'OpenCV DNN total',
+    'OpenCV decode',
+    'OpenCV forward',
+  ];
+  // ForgeSyte pads a frame to a multiple of the model's stride (`any_size`); the peer, as YOLOX's own demo, to 416x416.
+  const stride = m.models.get('yolox_nano_coco_416')!.any_size?.stride ?? null;
+  const inputOf = (image: { width: number; height: number }) => {
+    const lb = letterbox(image.width, image.height, 416, 416, 'top-left', stride);
+    return `${lb.inputWidth}x${lb.inputHeight} / 416x416`;
+  };
   console.log(`\nms, median / p99, JPEG bytes to boxes\n`);
   console.log(`| ${[...header, 'OpenCV / ForgeSyte', 'strong objects both found'].join(' | ')} |`);
   console.log(`| ${[...header, '', ''].map(() => '---').join(' | ')} |`);
@@ -148,7 +165,7 @@ async function main(): Promise<void> {
       const s = stats(v);
       return `${s.median.toFixed(2)} / ${s.p99.toFixed(2)}`;
     };
-    const cells = [o.name, String(o.totals.length), fmt(o.totals)];
+    const cells = [o.name, String(o.totals.length), o.last ? inputOf(o.last.image) : '-', fmt(o.totals)];
     cells.push(fmt(peer.total), fmt(peer.decode), fmt(peer.forward));
     const detections = peerDetections[i];
     cells.push(has ? `${(stats(peer.total).median / mine.median).toFixed(2)}x` : '-');

@@ -34,11 +34,12 @@ import {
   turboJpegDecoder,
 } from '@forgesyte/server/pipeline/image-decoder';
 import { type Manifest } from '@forgesyte/server/pipeline/model-manifest';
-import { type CompiledPipeline, type FrameInput } from '@forgesyte/server/pipeline/pipeline-graph';
+import { type CompiledPipeline, type FrameInput, type RunContext } from '@forgesyte/server/pipeline/pipeline-graph';
 import {
   benchImages,
   loadAverage,
   loadPipeline,
+  loneRun,
   machine,
   manifest,
   stats,
@@ -69,9 +70,10 @@ function iterations(pipelineId: string): number {
 async function main(): Promise<void> {
   const m = manifest();
   const inputs = await benchImages();
+  const lone = await loneRun();
   console.log(
     `pipeline benchmark: ${machine()}, sharp concurrency ${sharp.concurrency()}, ` +
-      `load average ${loadAverage()} at ${new Date().toISOString()}`,
+      `load average ${loadAverage()} at ${new Date().toISOString()}\n${lone.note}`,
   );
   await decodeStage(inputs, m.models.get('yolox_nano_coco_416')?.any_size?.stride ?? null);
   trackingStage();
@@ -95,14 +97,14 @@ async function main(): Promise<void> {
   for (const id of PIPELINES) {
     const loaded = await loadPipeline(m, id);
     if (id === 'yolo') {
-      await frameSizeStage(loaded.pipeline, inputs);
-      await inputSizeStage(m, loaded.pipeline, inputs);
+      await frameSizeStage(loaded.pipeline, inputs, lone.context);
+      await inputSizeStage(m, loaded.pipeline, inputs, lone.context);
     }
     for (const [name, input] of inputs) {
       if (name.startsWith('street_signs') !== id.includes('ocr') && !name.startsWith('640x480')) continue;
       for (const chain of DECODER_CHAINS) {
         useDecoders(chain);
-        const row = await measure(id, name, chain, loaded.pipeline, input, loaded.raw);
+        const row = await measure(id, name, chain, loaded.pipeline, input, loaded.raw, lone.context);
         rows.push(row);
         console.log(row.join(' | '));
       }
@@ -165,14 +167,18 @@ async function decodeStage(inputs: [string, FrameInput][], stride: number | null
  * The `yolo` pipeline (today's decoder chain) on the 640x480 frame and on the same picture at frame_size, frames
  * taking turns: decode and total median / p99, and the smaller frame's medians over the larger's.
  */
-async function frameSizeStage(pipeline: CompiledPipeline, inputs: [string, FrameInput][]): Promise<void> {
+async function frameSizeStage(
+  pipeline: CompiledPipeline,
+  inputs: [string, FrameInput][],
+  lone: RunContext,
+): Promise<void> {
   const n = iterations('yolo');
   useDecoders(DECODER_CHAINS[0]!);
   const frames = inputs.filter(([name]) => name.startsWith('640x480') || name.startsWith('416x312'));
   const runs = frames.map(([name, input]) => ({ name, input, results: [] as PipelineResult[] }));
   for (let i = 0; i < n + 10; i++) {
     for (const run of runs) {
-      const result = await pipeline.runFrame(run.input);
+      const result = await pipeline.runFrame(run.input, lone);
       if (i >= 10) run.results.push(result);
     }
   }
@@ -202,7 +208,12 @@ async function frameSizeStage(pipeline: CompiledPipeline, inputs: [string, Frame
  * against the upstream file at its fixed 416x416, the two taking turns frame by frame on each image: inference and
  * total median / p99, and the medians' ratio (any size / fixed).
  */
-async function inputSizeStage(m: Manifest, anySize: CompiledPipeline, inputs: [string, FrameInput][]): Promise<void> {
+async function inputSizeStage(
+  m: Manifest,
+  anySize: CompiledPipeline,
+  inputs: [string, FrameInput][],
+  lone: RunContext,
+): Promise<void> {
   const n = iterations('yolo');
   useDecoders(DECODER_CHAINS[0]!);
   const fixed = await loadPipeline(m, 'yolo', {}, { fixedInput: true });
@@ -216,7 +227,7 @@ yolo, any input size against the fixed 416x416, taking turns, ${n} runs each, lo
     const runs = [anySize, fixed.pipeline].map((pipeline) => ({ pipeline, results: [] as PipelineResult[] }));
     for (let i = 0; i < n + 10; i++) {
       for (const run of runs) {
-        const result = await run.pipeline.runFrame(input);
+        const result = await run.pipeline.runFrame(input, lone);
         if (i >= 10) run.results.push(result);
       }
     }
@@ -255,11 +266,12 @@ async function measure(
   pipeline: CompiledPipeline,
   input: FrameInput,
   raw: RawRunner[],
+  lone: RunContext,
 ): Promise<string[]> {
   const n = iterations(id);
   const context = frameRunner(pipeline);
   let frame = { width: 0, height: 0 };
-  for (let i = 0; i < Math.min(10, n); i++) frame = (await pipeline.runFrame(input, context({ alone: false }))).image;
+  for (let i = 0; i < Math.min(10, n); i++) frame = (await pipeline.runFrame(input, context(lone))).image;
   const results: PipelineResult[] = [];
   const floors: number[] = [];
   // Raw runs first, then pipeline runs: interleaved, the two sessions' ORT thread pools spin
@@ -270,7 +282,7 @@ async function measure(
     for (const r of raw) floorMs += await r.timeOneRun(frame);
     floors.push(floorMs);
   }
-  for (let i = 0; i < n; i++) results.push(await pipeline.runFrame(input, context({ alone: false })));
+  for (let i = 0; i < n; i++) results.push(await pipeline.runFrame(input, context(lone)));
   const floor = raw.length > 0 ? stats(floors).median : 0;
   const col = (k: keyof PipelineResult['timings_ms']) => stats(results.map((r) => r.timings_ms[k]));
   const cells = (['decode', 'inference', 'postprocess', 'total'] as const).map((k) => {

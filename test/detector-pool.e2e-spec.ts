@@ -30,7 +30,7 @@ describe('DetectorPool: detection on worker threads', () => {
   beforeAll(async () => {
     frame = await busFrame();
     pool = await DetectorPool.start({ workers: 2, threads: 2 });
-    await pool.load(MODEL, SESSION);
+    await pool.load(MODEL, SESSION, { spinTwins: true });
   });
 
   afterAll(async () => {
@@ -43,7 +43,7 @@ describe('DetectorPool: detection on worker threads', () => {
     expect(pool.hasWide).toBe(true);
   });
 
-  it('finds what the same model finds on the calling thread, alone or side by side', async () => {
+  it('finds what the same model finds on the calling thread, alone (spinning or not) or side by side', async () => {
     const engine = await DetectorEngine.load(MODEL, { ...SESSION, intraOpNumThreads: 1 });
     const local = await engine.detect(frame.image, frame.lb, 0.3, 0.45);
     await engine.release();
@@ -51,12 +51,14 @@ describe('DetectorPool: detection on worker threads', () => {
     expect(classes.filter((c) => c === PERSON).length).toBeGreaterThanOrEqual(3);
     expect(classes).toContain(BUS);
 
-    const alone = await pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45, true);
+    const alone = await pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45, { alone: true });
+    // The wide session's spinning twin (a lone frame on a quiet host).
+    const spinning = await pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45, { alone: true, spin: true });
     const together = await Promise.all([
       pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45),
       pool.detect(MODEL.id, frame.image, frame.lb, 0.3, 0.45),
     ]);
-    for (const out of [alone, ...together]) {
+    for (const out of [alone, spinning, ...together]) {
       expect(out.candidates).toHaveLength(local.candidates.length);
       out.candidates.forEach((c, i) => {
         const l = present(local.candidates[i], `candidate ${i} on the calling thread`);

@@ -8,25 +8,51 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
-import { DetectorPool, firstInputName, OcrEngine, type OcrOptions } from '@forgesyte/vision';
+import { DetectorPool, firstInputName, OcrEngine, withSpinning, type OcrOptions } from '@forgesyte/vision';
+import { loadConfig } from '@forgesyte/server/config/config';
 import { Detector, detectorSpec } from '@forgesyte/server/pipeline/detector';
+import { HostLoad } from '@forgesyte/server/pipeline/host-load';
 import { loadManifest, type Manifest } from '@forgesyte/server/pipeline/model-manifest';
-import { CompiledPipeline, ocrKey, type FrameInput } from '@forgesyte/server/pipeline/pipeline-graph';
+import { CompiledPipeline, ocrKey, type FrameInput, type RunContext } from '@forgesyte/server/pipeline/pipeline-graph';
 
 export const ROOT = resolve(__dirname, '..', '..');
 const MEDIA = resolve(ROOT, '..', 'shared', 'media');
 export const MODELS_DIR = resolve(process.env.MODELS_DIR ?? join(ROOT, 'var', 'models'));
 export const THREADS = Number(process.env.ORT_INTRA_OP_THREADS ?? cpus().length);
-/** As the server sets them, `ORT_ALLOW_SPINNING` included (off unless 1 or true). */
-export const SESSION: InferenceSession.SessionOptions = {
-  intraOpNumThreads: THREADS,
-  interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-  executionMode: 'sequential',
-  extra: {
-    session: { intra_op: { allow_spinning: /^(1|true)$/.test(process.env.ORT_ALLOW_SPINNING ?? '') ? '1' : '0' } },
-  },
-};
+/** `ORT_ALLOW_SPINNING` as the server reads it: auto (the default), true or false. */
+export const SPINNING = loadConfig({ ORT_ALLOW_SPINNING: process.env.ORT_ALLOW_SPINNING }).ORT_ALLOW_SPINNING;
+/** As the server sets them: spinning only with ORT_ALLOW_SPINNING=true (auto loads spinning twins besides). */
+export const SESSION: InferenceSession.SessionOptions = withSpinning(
+  { intraOpNumThreads: THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' },
+  SPINNING === true,
+);
+
+let lone: Promise<{ context: RunContext; note: string }> | null = null;
+
+/**
+ * How the benches run their frames, one at a time: alone, and with ORT_ALLOW_SPINNING=auto spinning as the server
+ * would on this host now, decided once per run from two seconds of the host's load (`HostLoad`) before any work.
+ */
+export function loneRun(): Promise<{ context: RunContext; note: string }> {
+  lone ??= (async () => {
+    if (SPINNING !== 'auto') {
+      return {
+        context: { alone: true, spin: false },
+        note: `ORT_ALLOW_SPINNING=${SPINNING}: ${SPINNING ? 'every session spins' : 'no session spins'}`,
+      };
+    }
+    const host = new HostLoad();
+    host.sample();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    host.sample();
+    const spin = host.quiet;
+    const note =
+      `ORT_ALLOW_SPINNING=auto: other processes kept ${host.otherCores.toFixed(2)} cores busy, ` +
+      `so lone frames ${spin ? 'spin (a quiet host)' : 'do not spin (a busy host)'}`;
+    return { context: { alone: true, spin }, note };
+  })();
+  return lone;
+}
 
 export function manifest(): Manifest {
   return loadManifest(join(ROOT, 'models', 'manifest.json'));
@@ -60,9 +86,9 @@ export interface RawRunner {
   release(): Promise<void>;
 }
 
-async function rawRunner(detector: Detector): Promise<RawRunner> {
+async function rawRunner(detector: Detector, spin: boolean): Promise<RawRunner> {
   const { path } = detector.spec;
-  const session = await InferenceSession.create(path, SESSION);
+  const session = await InferenceSession.create(path, spin ? withSpinning(SESSION, true) : SESSION);
   const name = firstInputName(session);
   /** One prepared tensor per input size, warmed up when first made. */
   const feeds = new Map<string, Record<string, Tensor>>();
@@ -146,9 +172,10 @@ export async function loadPipeline(
         detectorSpec(entry, m.labels.get(entry.id)!, (file) => join(MODELS_DIR, file)),
         pool,
         SESSION,
+        SPINNING === 'auto',
       );
       detectors.set(entry.id, detector);
-      raw.push(await rawRunner(detector));
+      raw.push(await rawRunner(detector, (await loneRun()).context.spin ?? false));
     } else if (node.kind === 'ocr') {
       const det = m.models.get(node.det_model)!;
       const rec = m.models.get(node.rec_model)!;
@@ -157,7 +184,7 @@ export async function loadPipeline(
         join(MODELS_DIR, rec.file),
         join(MODELS_DIR, rec.dictionary!.file),
         SESSION,
-        ocrOptions,
+        { ortSpinning: SPINNING === true, spinTwins: SPINNING === 'auto', ...ocrOptions },
       );
       await engine.warmup();
       ocr.set(ocrKey(det.id, rec.id), engine);

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { SceneTracker, type TrackInput } from '@forgesyte/vision';
-import { type FrameContext } from '@forgesyte/server/pipeline/nodes';
-import { type CompiledPipeline } from '@forgesyte/server/pipeline/pipeline-graph';
+import { type CompiledPipeline, type RunContext } from '@forgesyte/server/pipeline/pipeline-graph';
 import { Scene } from '@forgesyte/server/pipeline/scene';
 import { stats } from './bench-pipeline';
 
@@ -45,9 +44,7 @@ export function trackingCost(objects: number, frames: number): { median: number;
 }
 
 /** How a benchmark runs a pipeline frame: with a scene of its own when the pipeline tracks, so tracking is timed. */
-export function frameRunner(
-  pipeline: CompiledPipeline,
-): (context: Omit<FrameContext, 'frame' | 'scene'>) => Omit<FrameContext, 'frame'> {
+export function frameRunner(pipeline: CompiledPipeline): (context: Omit<RunContext, 'scene'>) => RunContext {
   const options = pipeline.sceneOptions;
   if (!options) return (context) => context;
   const scene = new Scene(pipeline.id, new SceneTracker({ tracker: options }));

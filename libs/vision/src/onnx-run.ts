@@ -16,3 +16,21 @@ export async function runSingle(session: InferenceSession, input: Tensor): Promi
   if (output === undefined) throw new Error(`the model returned no ${outputName} output`);
   return output;
 }
+
+/** `options` with ONNX Runtime's `session.intra_op.allow_spinning` set, the rest of `extra` kept. */
+export function withSpinning(
+  options: InferenceSession.SessionOptions,
+  spinning: boolean,
+): InferenceSession.SessionOptions {
+  const extra = (options.extra ?? {}) as { session?: { intra_op?: Record<string, string> } };
+  return {
+    ...options,
+    extra: {
+      ...extra,
+      session: {
+        ...extra.session,
+        intra_op: { ...extra.session?.intra_op, allow_spinning: spinning ? '1' : '0' },
+      },
+    },
+  };
+}

@@ -92,7 +92,10 @@ export const configSchema = z
       .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, { error: 'must be a comma-separated list of pipeline ids' })
       .default('yolo,ocr,yolo_ocr,yolo_track'),
     ORT_INTRA_OP_THREADS: intIn(1, 256).default(Math.max(1, cpus().length)),
-    ORT_ALLOW_SPINNING: flag.default(false),
+    ORT_ALLOW_SPINNING: z
+      .enum(['auto', 'true', 'false', '1', '0'], { error: 'must be auto, true or false' })
+      .default('auto')
+      .transform((v) => (v === 'auto' ? 'auto' : v === 'true' || v === '1')),
     MODELS_MANIFEST: z.string().min(1).default('models/manifest.json'),
     PIPELINE_CONCURRENCY: intIn(1, 64).default(2),
     PIPELINE_WORKERS: intIn(1, 64).default(Math.max(1, cpus().length)),

@@ -55,6 +55,8 @@ export interface DetectRequest {
   iouThreshold: number;
   /** No other frame is in the pipelines now (see `DetectorPool.detect`). */
   alone?: boolean;
+  /** With `alone`: the run may use the spinning twin of its session (a quiet host). */
+  spin?: boolean;
 }
 
 export interface DetectorRun {
@@ -79,9 +81,10 @@ export class Detector {
     spec: DetectorSpec,
     pool: DetectorPool,
     options: InferenceSession.SessionOptions,
+    spinTwins = false,
   ): Promise<Detector> {
     const { id, family, path, input, stride, labels } = spec;
-    await pool.load({ id, family, path, input, stride, classes: labels.length }, options);
+    await pool.load({ id, family, path, input, stride, classes: labels.length }, options, { spinTwins });
     return new Detector(spec, pool);
   }
 
@@ -102,19 +105,20 @@ export class Detector {
    * too). Boxes come back in `target` pixels.
    */
   async detect(frame: RgbImage | JpegFrame, request: DetectRequest): Promise<DetectorRun> {
-    const { lb, scoreThreshold, iouThreshold, alone = false } = request;
+    const { lb, scoreThreshold, iouThreshold, alone = false, spin = false } = request;
     const started = performance.now();
+    const run = { alone, spin };
     if (!('jpeg' in frame)) {
-      const out = await this.pool.detect(this.spec.id, frame, lb, scoreThreshold, iouThreshold, alone);
+      const out = await this.pool.detect(this.spec.id, frame, lb, scoreThreshold, iouThreshold, run);
       return this.finish(out, started, request);
     }
-    const out = await this.pool.detectJpeg(this.spec.id, frame.jpeg, lb, scoreThreshold, iouThreshold, alone);
+    const out = await this.pool.detectJpeg(this.spec.id, frame.jpeg, lb, scoreThreshold, iouThreshold, run);
     if (out) return this.finish(out, started, request);
     const image = await frame.fallback();
     // The worker's refusal and the decode here.
     const spent = performance.now() - started;
-    const run = await this.detect(image, request);
-    return { ...run, preprocess_ms: run.preprocess_ms + spent };
+    const result = await this.detect(image, request);
+    return { ...result, preprocess_ms: result.preprocess_ms + spent };
   }
 
   private finish(out: DetectorOutput, started: number, { lb, target }: DetectRequest): DetectorRun {

@@ -19,16 +19,29 @@ export class ModelLoader {
     return DetectorPool.start(layout);
   }
 
-  loadDetector(spec: DetectorSpec, pool: LoadedPool, options: InferenceSession.SessionOptions): Promise<Detector> {
-    return Detector.load(spec, pool as DetectorPool, options);
+  /** `spinTwins`: sessions of more than one thread also get a spinning twin (see DetectorPool). */
+  loadDetector(
+    spec: DetectorSpec,
+    pool: LoadedPool,
+    options: InferenceSession.SessionOptions,
+    spinTwins = false,
+  ): Promise<Detector> {
+    return Detector.load(spec, pool as DetectorPool, options, spinTwins);
   }
 
   /** On a worker thread: an OCR pass of hundreds of milliseconds would otherwise stall every socket and timer. */
   async loadOcr(
     paths: { det: string; rec: string; dictionary: string },
     options: InferenceSession.SessionOptions,
+    spinTwins = false,
   ): Promise<LoadedTextReader> {
-    const engine = await OcrWorkerEngine.load(paths.det, paths.rec, paths.dictionary, options);
+    // Spinning follows `options` (ORT_ALLOW_SPINNING), instead of the OCR engine's own default (off).
+    const spinning = (options.extra as { session?: { intra_op?: { allow_spinning?: string } } } | undefined)?.session
+      ?.intra_op?.allow_spinning;
+    const engine = await OcrWorkerEngine.load(paths.det, paths.rec, paths.dictionary, options, {
+      ortSpinning: spinning === '1',
+      spinTwins,
+    });
     await engine.warmup();
     return engine;
   }

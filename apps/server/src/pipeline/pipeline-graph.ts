@@ -27,6 +27,9 @@ export function sceneOptionsOf(spec: PipelineSpec): Partial<TrackerOptions> | nu
 
 export { ocrKey, type FrameInput, type TextReader } from './nodes';
 
+/** What a caller says about a frame it runs (see `runFrame`). */
+export type RunContext = Omit<FrameContext, 'frame' | 'spin'> & { spin?: boolean };
+
 /**
  * One pipeline from the manifest, bound to its loaded models: a small DAG run per frame. Each
  * node starts as soon as its inputs are done, so `detect` and `ocr` overlap after `decode`.
@@ -34,6 +37,8 @@ export { ocrKey, type FrameInput, type TextReader } from './nodes';
 export class CompiledPipeline {
   private readonly nodes: { id: string; inputs: string[]; bound: BoundNode }[];
   private readonly decodeId: string;
+  /** Nodes that run a model: with more than one, a frame's model runs overlap, so none of them is alone. */
+  private readonly modelNodes: number;
 
   constructor(
     private readonly spec: PipelineSpec,
@@ -52,6 +57,7 @@ export class CompiledPipeline {
       return { id: node.id, inputs: kind.inputs(node), bound: kind.bind(node, context) };
     });
     this.decodeId = spec.nodes.find((n) => n.kind === 'decode')!.id;
+    this.modelNodes = spec.nodes.filter((node) => nodeKind(node).requires(node).length > 0).length;
   }
 
   get id(): string {
@@ -65,11 +71,18 @@ export class CompiledPipeline {
 
   /**
    * Runs every node on one frame, each as soon as its inputs are ready, and assembles the result. `alone`: no other
-   * frame is in any pipeline now, so detection may use every core.
+   * frame is in any pipeline now, so detection may use every core; `spin`, and its model runs may spin-wait. Both
+   * hold only in a pipeline with one model node (in `yolo_ocr` detection and OCR run at once).
    */
-  async runFrame(frame: FrameInput, context: Omit<FrameContext, 'frame'> = { alone: false }): Promise<PipelineResult> {
+  async runFrame(frame: FrameInput, context: RunContext = { alone: false }): Promise<PipelineResult> {
     const started = performance.now();
-    const full: FrameContext = { ...context, frame };
+    const solo = this.modelNodes <= 1;
+    const full: FrameContext = {
+      ...context,
+      alone: context.alone && solo,
+      spin: (context.spin ?? false) && context.alone && solo,
+      frame,
+    };
     const outputs = new Map<string, Promise<NodeOutput>>();
     for (const node of this.nodes) {
       const inputs = node.inputs.map((id) => outputs.get(id)!);

@@ -11,19 +11,20 @@ import { type DetectRequest, type Detector, type JpegFrame } from './detector';
 import { type LoadedPool, type LoadedTextReader, type ModelLoader } from './model-loader';
 import { InvalidGeometryError, InvalidImageError, UnknownPipelineError } from './pipeline.errors';
 import { PipelineMetrics } from './pipeline.metrics';
-import { PipelineService } from './pipeline.service';
+import { PipelineService, SPIN_MAX_FPS } from './pipeline.service';
+import { type HostLoad } from './host-load';
 
 /** A detector that finds what it is told, on an 8x8 model input. */
 class FakeDetector {
-  readonly calls: { width: number; height: number; score: number }[] = [];
+  readonly calls: { width: number; height: number; score: number; alone?: boolean; spin?: boolean }[] = [];
   constructor(private readonly found: Detection[]) {}
   layout(width: number, height: number) {
     return letterbox(width, height, 8, 8, 'top-left');
   }
-  async detect(frame: RgbImage | JpegFrame, { scoreThreshold: score }: DetectRequest) {
+  async detect(frame: RgbImage | JpegFrame, { scoreThreshold: score, alone, spin }: DetectRequest) {
     // A JPEG the worker would decode: decoded here at the letterbox size instead.
     const image = 'jpeg' in frame ? await frame.fallback() : frame;
-    this.calls.push({ width: image.width, height: image.height, score });
+    this.calls.push({ width: image.width, height: image.height, score, alone, spin });
     // Frames whose first byte is not 7 carry a moving object: its x is that byte, and a larger x answers sooner,
     // so frames finish detection out of order.
     const x = image.data[0] ?? 7;
@@ -43,8 +44,10 @@ class FakeLoader implements Pick<ModelLoader, 'startPool' | 'loadDetector' | 'lo
   readonly pool = { problem: null as string | null, close: jest.fn(() => Promise.resolve()) };
   readonly detectors = new Map<string, FakeDetector>();
   readonly ocr = { problem: null as string | null, replacements: 0, release: jest.fn(() => Promise.resolve()) };
+  /** The `spin` of every OCR run. */
+  readonly ocrSpins: (boolean | undefined)[] = [];
   startPool = jest.fn(() => Promise.resolve(this.pool as unknown as Awaited<ReturnType<ModelLoader['startPool']>>));
-  loadDetector = jest.fn((spec: { id: string }, _pool: LoadedPool) => {
+  loadDetector = jest.fn((spec: { id: string }, _pool: LoadedPool, _options: unknown, _spinTwins?: boolean) => {
     const detector = new FakeDetector([
       { label: 'cat', class_id: 0, score: 0.9, box: { x1: 1, y1: 1, x2: 4, y2: 4 } },
       { label: 'dog', class_id: 1, score: 0.2, box: { x1: 2, y1: 2, x2: 6, y2: 6 } },
@@ -52,15 +55,17 @@ class FakeLoader implements Pick<ModelLoader, 'startPool' | 'loadDetector' | 'lo
     this.detectors.set(spec.id, detector);
     return Promise.resolve(detector as unknown as Detector);
   });
-  loadOcr = jest.fn(() =>
+  loadOcr = jest.fn((_paths: unknown, _options: unknown, _spinTwins?: boolean) =>
     Promise.resolve({
       ...this.ocr,
-      recognize: () =>
-        Promise.resolve({
+      recognize: (_image: RgbImage, run?: { spin?: boolean }) => {
+        this.ocrSpins.push(run?.spin);
+        return Promise.resolve({
           texts: [{ text: 'EXIT', score: 0.8, box: { x1: 0, y1: 0, x2: 8, y2: 4 } }],
           inference_ms: 5,
           postprocess_ms: 1,
-        }),
+        });
+      },
     } as unknown as LoadedTextReader),
   );
 }
@@ -152,9 +157,20 @@ describe('PipelineService (fake models)', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function service(pipelines = 'a,b,t'): PipelineService {
+  /** The host's load as the service sees it: quiet unless a test says otherwise. */
+  let host: { quiet: boolean; start: jest.Mock; stop: jest.Mock };
+  beforeEach(() => {
+    host = { quiet: true, start: jest.fn(), stop: jest.fn() };
+  });
+
+  function service(pipelines = 'a,b,t', env: Record<string, string> = {}): PipelineService {
     const registry = new Registry();
-    const config = buildConfig({ MODELS_MANIFEST: join(dir, 'manifest.json'), MODELS_DIR: dir, PIPELINES: pipelines });
+    const config = buildConfig({
+      MODELS_MANIFEST: join(dir, 'manifest.json'),
+      MODELS_DIR: dir,
+      PIPELINES: pipelines,
+      ...env,
+    });
     return new PipelineService(
       config,
       readiness,
@@ -168,6 +184,7 @@ describe('PipelineService (fake models)', () => {
         new Histogram({ name: 'secs', help: 'h', labelNames: ['pipeline', 'stage'], registers: [registry] }),
       ),
       loader,
+      host as unknown as HostLoad,
     );
   }
 
@@ -191,6 +208,7 @@ describe('PipelineService (fake models)', () => {
     expect(loader.loadOcr).toHaveBeenCalledWith(
       { det: join(dir, 'tdet.onnx'), rec: join(dir, 'trec.onnx'), dictionary: join(dir, 'keys.txt') },
       expect.any(Object),
+      true,
     );
     await expect(ready()).resolves.toBe('ready');
     loader.pool.problem = 'worker 0 exited';
@@ -219,6 +237,64 @@ describe('PipelineService (fake models)', () => {
     expect(b.texts.map((t) => t.text)).toEqual(['EXIT']);
     expect(b.timings_ms).toMatchObject({ inference: 7, postprocess: 4 });
     expect(loader.detectors.get('det')!.calls.map((c) => c.score)).toEqual([0.5, 0.1]);
+  });
+
+  it('lets a lone frame spin only on a quiet host, with ORT_ALLOW_SPINNING=auto (the default)', async () => {
+    const s = service();
+    s.onModuleInit();
+    await s.whenLoaded();
+    expect(host.start).toHaveBeenCalled();
+    // Spinning twins are loaded for the detector and OCR.
+    expect(loader.loadDetector.mock.calls.map((call) => call[3])).toEqual([true]);
+    expect(loader.loadOcr.mock.calls.map((call) => call[2])).toEqual([true]);
+    const calls = loader.detectors.get('det')!.calls;
+    await s.runOnRaw('a', 0, frame());
+    host.quiet = false;
+    await s.runOnRaw('a', 1, frame());
+    expect(calls.map(({ alone, spin }) => ({ alone, spin }))).toEqual([
+      { alone: true, spin: true },
+      { alone: true, spin: false },
+    ]);
+    // Two frames at once: the second is not alone, so it does not spin either.
+    host.quiet = true;
+    await Promise.all([s.runOnRaw('a', 2, frame()), s.runOnRaw('a', 3, frame())]);
+    expect(calls.slice(2).map(({ alone, spin }) => ({ alone, spin }))).toEqual([
+      { alone: true, spin: true },
+      { alone: false, spin: false },
+    ]);
+    // Detection and OCR of one frame run at once: neither is alone.
+    await s.runOnRaw('b', 4, frame());
+    expect(calls.at(-1)).toMatchObject({ alone: false, spin: false });
+    expect(loader.ocrSpins).toEqual([false]);
+    await s.onApplicationShutdown();
+    expect(host.stop).toHaveBeenCalled();
+  });
+
+  it('stops spinning while SPIN_MAX_FPS or more frames a second start (their spin would overlap)', async () => {
+    const s = service('a');
+    s.onModuleInit();
+    await s.whenLoaded();
+    const calls = loader.detectors.get('det')!.calls;
+    // One after another, each alone, far faster than SPIN_MAX_FPS: the first frames spin, the later ones do not.
+    for (let i = 0; i < 2 * SPIN_MAX_FPS + 1; i++) await s.runOnRaw('a', i, frame());
+    expect(calls.every((c) => c.alone)).toBe(true);
+    expect(calls[0]!.spin).toBe(true);
+    expect(calls.at(-1)!.spin).toBe(false);
+    // The frame that brings the last two seconds to SPIN_MAX_FPS a second is the first one not to spin.
+    expect(calls.filter((c) => c.spin)).toHaveLength(2 * SPIN_MAX_FPS - 1);
+    await s.onApplicationShutdown();
+  });
+
+  it.each(['0', '1'])('never picks spinning twins with ORT_ALLOW_SPINNING=%s', async (setting) => {
+    const s = service('a', { ORT_ALLOW_SPINNING: setting });
+    s.onModuleInit();
+    await s.runOnRaw('a', 0, frame());
+    expect(host.start).not.toHaveBeenCalled();
+    expect(loader.loadDetector.mock.calls.map((call) => call[3])).toEqual([false]);
+    expect(loader.detectors.get('det')!.calls.map(({ alone, spin }) => ({ alone, spin }))).toEqual([
+      { alone: true, spin: false },
+    ]);
+    await s.onApplicationShutdown();
   });
 
   it('describes pipelines from the manifest and refuses unknown ids and malformed frames', async () => {

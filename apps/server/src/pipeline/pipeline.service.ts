@@ -7,6 +7,7 @@ import { SceneTracker, type SceneState } from '@forgesyte/vision';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { ReadinessService } from '../health/readiness.service';
 import { detectorSpec, type Detector } from './detector';
+import { HostLoad, RecentRate } from './host-load';
 import { ModelLoader, type LoadedPool, type LoadedTextReader } from './model-loader';
 import { InferenceScheduler, type Priority } from './inference-scheduler';
 import { describePipeline, loadManifest, type Manifest, type ModelEntry } from './model-manifest';
@@ -50,6 +51,13 @@ export interface RunOptions {
 }
 
 /**
+ * With ORT_ALLOW_SPINNING=auto, a lone frame spins only while fewer frames than this start a second: after a run the
+ * spinning threads go on spinning for tens of milliseconds, which at 15 fps ends before the next frame and at 60 fps
+ * took the cores the next frames needed (docs/PERFORMANCE.md, spinning when the host is quiet).
+ */
+export const SPIN_MAX_FPS = 20;
+
+/**
  * Loads every configured pipeline's models once (in the background, so /health/ready can say
  * 503 while it happens), and runs frames through the shared bounded scheduler.
  */
@@ -62,6 +70,8 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
   private readonly pipelines = new Map<string, CompiledPipeline>();
   private readonly detectors = new Map<string, Detector>();
   private readonly ocr = new Map<string, LoadedTextReader>();
+  /** Frames started, for SPIN_MAX_FPS. */
+  private readonly started = new RecentRate();
   private pool: LoadedPool | null = null;
   private loading: Promise<void> | null = null;
   private loadError: Error | null = null;
@@ -72,6 +82,7 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
     readiness: ReadinessService,
     private readonly metrics: PipelineMetrics,
     private readonly loader: ModelLoader,
+    private readonly hostLoad: HostLoad,
   ) {
     // A wrong manifest or an unknown id in PIPELINES is a configuration mistake: stop at start-up.
     this.manifest = loadManifest(config.MODELS_MANIFEST);
@@ -98,6 +109,7 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
+    if (this.config.ORT_ALLOW_SPINNING === 'auto') this.hostLoad.start();
     this.loading = this.load().catch((error: unknown) => {
       this.loadError = error instanceof Error ? error : new Error(String(error));
       this.logger.error({ event: 'models_load_failed', error: this.loadError.message });
@@ -105,6 +117,7 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.hostLoad.stop();
     await this.loading;
     // Each worker finishes the frames it holds before releasing its sessions.
     await Promise.all([this.pool?.close(), ...[...this.ocr.values()].map((o) => o.release())]);
@@ -213,10 +226,20 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
     const pipeline = this.pipelines.get(pipelineId);
     if (!pipeline) throw new Error('the models are not loaded yet');
     try {
-      // A frame that starts with no other in flight may give detection every core (DetectorPool's wide session).
+      // A frame that starts with no other in flight may give detection every core (DetectorPool's wide session), and
+      // with ORT_ALLOW_SPINNING=auto on a quiet host, sessions whose idle threads spin-wait.
       const result = await this.scheduler.run(
         priority,
-        () => pipeline.runFrame(input, { alone: this.scheduler.stats.running === 1, scene }),
+        () => {
+          this.started.tick();
+          const alone = this.scheduler.stats.running === 1;
+          const spin =
+            alone &&
+            this.config.ORT_ALLOW_SPINNING === 'auto' &&
+            this.hostLoad.quiet &&
+            this.started.perSecond < SPIN_MAX_FPS;
+          return pipeline.runFrame(input, { alone, spin, scene });
+        },
         options.signal,
         options.key,
       );
@@ -252,9 +275,11 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       // ORT's idle intra-op threads spin before they sleep unless told not to; beside the event loop and the other
-      // workers on a few cores, the spinning starves them (docs/PERFORMANCE.md, live stream tail).
-      extra: { session: { intra_op: { allow_spinning: this.config.ORT_ALLOW_SPINNING ? '1' : '0' } } },
+      // workers on a few cores, or on a busy host, the spinning starves them (docs/PERFORMANCE.md, live stream tail).
+      // `auto` keeps these still and loads spinning twins for lone frames on a quiet host.
+      extra: { session: { intra_op: { allow_spinning: this.config.ORT_ALLOW_SPINNING === true ? '1' : '0' } } },
     };
+    const spinTwins = this.config.ORT_ALLOW_SPINNING === 'auto';
     const specs = this.ids.map((id) => this.manifest.pipelines.get(id)!);
     const detectorIds = new Set<string>();
     const ocrPairs = new Map<string, [string, string]>();
@@ -277,7 +302,7 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       for (const id of detectorIds) {
         const entry = this.manifest.models.get(id)!;
         const spec = detectorSpec(entry, this.manifest.labels.get(id)!, (file) => this.modelPath(entry, file));
-        this.detectors.set(id, await this.loader.loadDetector(spec, pool, sessionOptions));
+        this.detectors.set(id, await this.loader.loadDetector(spec, pool, sessionOptions, spinTwins));
       }
     }
     for (const [key, [detId, recId]] of ocrPairs) {
@@ -289,7 +314,7 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
         rec: this.modelPath(rec, rec.file),
         dictionary: this.modelPath(rec, rec.dictionary.file),
       };
-      this.ocr.set(key, await this.loader.loadOcr(paths, sessionOptions));
+      this.ocr.set(key, await this.loader.loadOcr(paths, sessionOptions, spinTwins));
     }
     const limits = { maxPixels: this.config.IMAGE_MAX_PIXELS };
     for (const spec of specs) this.pipelines.set(spec.id, new CompiledPipeline(spec, this.detectors, this.ocr, limits));

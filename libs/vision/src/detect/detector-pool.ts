@@ -3,12 +3,25 @@ import { type Letterbox } from '../letterbox';
 import { type RgbImage } from '../ocr/image';
 import { WorkerClient } from '../worker/worker-client';
 import { type DetectorModel, type DetectorOutput } from './detector-engine';
-import { type DetectorAnswer, type DetectorRequest } from './detector-worker-protocol';
+import { type DetectorAnswer, type DetectorRequest, type SessionKind } from './detector-worker-protocol';
+import { withSpinning } from '../onnx-run';
 
 /** How many worker threads, and how many ORT intra-op threads they share. */
 export interface PoolLayout {
   workers: number;
   threads: number;
+}
+
+/** How a frame is run: `alone`, no other frame is being processed now; `spin`, and its sessions may spin-wait. */
+export interface FrameRun {
+  alone?: boolean;
+  spin?: boolean;
+}
+
+/** What a model is loaded with: the sessions' options, and whether spinning twins are loaded too. */
+interface LoadOptions {
+  sessionOptions: InferenceSession.SessionOptions;
+  spinTwins: boolean;
 }
 
 /**
@@ -17,7 +30,9 @@ export interface PoolLayout {
  *
  * Threads: each worker's session gets its share of `threads` (at least one). When there are more threads than
  * that share, the first worker also holds a "wide" session on all of them, used for a frame the caller says is
- * alone: one stream alone gets every core, several streams get one-thread sessions side by side.
+ * alone: one stream alone gets every core, several streams get one-thread sessions side by side. With `spinTwins`,
+ * each session of more than one thread also gets a twin whose idle threads spin-wait, used for a lone frame the
+ * caller says may spin (a quiet host): ORT then does not wake its threads for every operator.
  * Measured on these 2-core machines with YOLOX-nano: alone, 7.8 ms a run on two threads and 11.7 on one;
  * saturated, two one-thread workers 160-170 runs/s together, one two-thread worker 90-135 (ORT's second thread
  * helps a small model little, and spinning thread pools fight over two cores).
@@ -26,7 +41,7 @@ type Detector = WorkerClient<DetectorRequest, DetectorAnswer>;
 
 export class DetectorPool {
   /** What every worker has loaded, in order: a replacement worker loads the same. */
-  private readonly loaded: { model: DetectorModel; sessionOptions: InferenceSession.SessionOptions }[] = [];
+  private readonly loaded: ({ model: DetectorModel } & LoadOptions)[] = [];
   private closed = false;
   private replacing: Promise<void>[] = [];
   /** Worker threads started to replace ones that died. */
@@ -61,7 +76,7 @@ export class DetectorPool {
       `detector worker ${slot + 1}`,
     );
     try {
-      for (const { model, sessionOptions } of this.loaded) await this.loadInto(worker, slot, model, sessionOptions);
+      for (const { model, ...options } of this.loaded) await this.loadInto(worker, slot, model, options);
     } catch (error) {
       await worker.close();
       throw error;
@@ -124,30 +139,41 @@ export class DetectorPool {
     return this.workers.find((w) => w.problem)?.problem ?? null;
   }
 
-  /** Loads and warms up `model` in every worker, one after the other (in parallel they would only fight over the cores). */
-  async load(model: DetectorModel, sessionOptions: InferenceSession.SessionOptions): Promise<void> {
-    this.loaded.push({ model, sessionOptions });
-    for (const [i, worker] of this.workers.entries()) await this.loadInto(worker, i, model, sessionOptions);
+  /**
+   * Loads and warms up `model` in every worker, one after the other (in parallel they would only fight over the
+   * cores). `spinTwins`: also a spinning twin of each session of more than one thread (see the class comment).
+   */
+  async load(
+    model: DetectorModel,
+    sessionOptions: InferenceSession.SessionOptions,
+    { spinTwins = false }: { spinTwins?: boolean } = {},
+  ): Promise<void> {
+    const options = { sessionOptions, spinTwins };
+    this.loaded.push({ model, ...options });
+    for (const [i, worker] of this.workers.entries()) await this.loadInto(worker, i, model, options);
   }
 
   private async loadInto(
     worker: WorkerClient<DetectorRequest, DetectorAnswer>,
     slot: number,
     model: DetectorModel,
-    sessionOptions: InferenceSession.SessionOptions,
+    { sessionOptions, spinTwins }: LoadOptions,
   ): Promise<void> {
-    await worker.call({
-      type: 'load',
-      model,
-      sessionOptions: { ...sessionOptions, intraOpNumThreads: this.share },
-      wideOptions: slot === 0 && this.hasWide ? { ...sessionOptions, intraOpNumThreads: this.layout.threads } : null,
+    const widths = slot === 0 && this.hasWide ? [false, true] : [false];
+    const sessions = widths.flatMap((wide) => {
+      const options = { ...sessionOptions, intraOpNumThreads: wide ? this.layout.threads : this.share };
+      const still = { options, wide, spin: false };
+      const twin = spinTwins && options.intraOpNumThreads > 1;
+      return twin ? [still, { options: withSpinning(options, true), wide, spin: true }] : [still];
     });
+    await worker.call({ type: 'load', model, sessions });
   }
 
   /**
    * Runs one frame. `alone` says no other frame is being processed (decoded or detected) now, so the wide session
-   * may have every core; the pool cannot tell by itself, because another frame may be decoding. The image is copied
-   * (a fraction of a millisecond at model size) and the copy handed over, so the caller may reuse its buffer at once.
+   * may have every core; the pool cannot tell by itself, because another frame may be decoding. `spin` (with `alone`)
+   * picks the spinning twin when loaded. The image is copied (a fraction of a millisecond at model size) and the
+   * copy handed over, so the caller may reuse its buffer at once.
    */
   async detect(
     model: string,
@@ -155,13 +181,13 @@ export class DetectorPool {
     lb: Letterbox,
     scoreThreshold: number,
     iouThreshold: number,
-    alone = false,
+    run: FrameRun = {},
   ): Promise<DetectorOutput> {
-    const wide = this.wideFor(alone);
+    const kind = this.kindFor(run);
     const data = new Uint8Array(image.data.subarray(0, image.width * image.height * 3));
     const copy = { data, width: image.width, height: image.height };
-    const output = await this.worker(wide).call(
-      { type: 'detect', model, image: copy, lb, scoreThreshold, iouThreshold, wide },
+    const output = await this.worker(kind.wide).call(
+      { type: 'detect', model, image: copy, lb, scoreThreshold, iouThreshold, ...kind },
       [data.buffer],
     );
     if (!output) throw new Error('detector worker returned no result');
@@ -180,19 +206,20 @@ export class DetectorPool {
     lb: Letterbox,
     scoreThreshold: number,
     iouThreshold: number,
-    alone = false,
+    run: FrameRun = {},
   ): Promise<DetectorOutput | null> {
-    const wide = this.wideFor(alone);
+    const kind = this.kindFor(run);
     const own = new Uint8Array(jpeg);
-    const output = await this.worker(wide).call(
-      { type: 'detect-jpeg', model, jpeg: own, lb, scoreThreshold, iouThreshold, wide },
+    const output = await this.worker(kind.wide).call(
+      { type: 'detect-jpeg', model, jpeg: own, lb, scoreThreshold, iouThreshold, ...kind },
       [own.buffer],
     );
     return output ?? null;
   }
 
-  private wideFor(alone: boolean): boolean {
-    return alone && this.hasWide && this.workers.every((w) => w.load === 0) && !this.workers[0].problem;
+  private kindFor({ alone = false, spin = false }: FrameRun): SessionKind {
+    const wide = alone && this.hasWide && this.workers.every((w) => w.load === 0) && !this.workers[0].problem;
+    return { wide, spin: alone && spin };
   }
 
   private worker(wide: boolean): Detector {

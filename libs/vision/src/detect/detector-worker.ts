@@ -6,10 +6,10 @@
 import { type InferenceSession } from 'onnxruntime-node';
 import { serveRequests } from '../worker/worker-serve';
 import { DetectorEngine, type DetectorModel } from './detector-engine';
-import { type DetectorAnswer, type DetectorRequest } from './detector-worker-protocol';
+import { type DetectorAnswer, type DetectorRequest, type SessionKind } from './detector-worker-protocol';
 
 interface State {
-  /** By model id, and by `<id>:wide` for a wide session. */
+  /** By `sessionKey`. */
   engines: Map<string, DetectorEngine>;
   /** Runs not finished yet: release waits for them instead of freeing a session under a run. */
   running: Set<Promise<unknown>>;
@@ -20,13 +20,15 @@ serveRequests<State, DetectorRequest, DetectorAnswer>(
   async (state, req) => {
     switch (req.type) {
       case 'load': {
-        state.engines.set(req.model.id, await loadWarm(req.model, req.sessionOptions));
-        if (req.wideOptions) state.engines.set(`${req.model.id}:wide`, await loadWarm(req.model, req.wideOptions));
+        for (const { options, ...kind } of req.sessions) {
+          state.engines.set(sessionKey(req.model.id, kind), await loadWarm(req.model, options));
+        }
         return;
       }
       case 'detect':
       case 'detect-jpeg': {
-        const engine = (req.wide ? state.engines.get(`${req.model}:wide`) : null) ?? state.engines.get(req.model);
+        const tried = [req, { wide: req.wide, spin: false }, { wide: false, spin: false }];
+        const engine = tried.map((kind) => state.engines.get(sessionKey(req.model, kind))).find(Boolean);
         if (!engine) throw new Error(`model ${req.model} is not loaded in this worker`);
         const run =
           req.type === 'detect'
@@ -48,6 +50,10 @@ serveRequests<State, DetectorRequest, DetectorAnswer>(
     }
   },
 );
+
+function sessionKey(model: string, { wide, spin }: SessionKind): string {
+  return `${model}:${wide ? 'wide' : 'narrow'}:${spin ? 'spin' : 'still'}`;
+}
 
 async function loadWarm(model: DetectorModel, options: InferenceSession.SessionOptions): Promise<DetectorEngine> {
   const engine = await DetectorEngine.load(model, options);

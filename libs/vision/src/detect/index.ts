@@ -5,4 +5,4 @@ export {
   type DetectorModel,
   type DetectorOutput,
 } from './detector-engine';
-export { DetectorPool, type PoolLayout } from './detector-pool';
+export { DetectorPool, type FrameRun, type PoolLayout } from './detector-pool';

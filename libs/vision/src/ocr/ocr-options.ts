@@ -1,5 +1,4 @@
 /** `OcrEngine` settings, and the ONNX Runtime session options they imply. */
-import { type InferenceSession } from 'onnxruntime-node';
 import { type DbOptions } from './db-postprocess';
 
 export interface OcrOptions {
@@ -32,6 +31,12 @@ export interface OcrOptions {
    */
   ortSpinning: boolean;
   /**
+   * With `ortSpinning` off, also load a spinning copy of both sessions, which `recognize(image, { spin: true })`
+   * uses: the caller asks for it for a frame alone on a quiet host, where spinning is 20-25 % faster a run and
+   * takes nothing anyone needs (docs/PERFORMANCE.md). Costs the memory of two more sessions.
+   */
+  spinTwins: boolean;
+  /**
    * ONNX Runtime threads for the recognition session; null: as many as the detection session (the caller's
    * `intraOpNumThreads`). A recognition tensor is 48 pixels high, too little work per operator to split well.
    */
@@ -48,24 +53,7 @@ export const DEFAULT_OCR_OPTIONS: OcrOptions = {
   recMaxWidth: 1600,
   recRunCost: 16,
   ortSpinning: false,
+  spinTwins: false,
   recThreads: null,
   minTextScore: 0.5,
 };
-
-/** `options` with ONNX Runtime's `session.intra_op.allow_spinning` set, the rest of `extra` kept. */
-export function withSpinning(
-  options: InferenceSession.SessionOptions,
-  spinning: boolean,
-): InferenceSession.SessionOptions {
-  const extra = (options.extra ?? {}) as { session?: { intra_op?: Record<string, string> } };
-  return {
-    ...options,
-    extra: {
-      ...extra,
-      session: {
-        ...extra.session,
-        intra_op: { ...extra.session?.intra_op, allow_spinning: spinning ? '1' : '0' },
-      },
-    },
-  };
-}

@@ -38,7 +38,7 @@ export const detectNode: NodeKind<DetectNodeSpec> = {
         return new Map([[viewKey(lb), { width: lb.width, height: lb.height }]]);
       },
       readsJpeg: true,
-      async run(inputs, { alone }) {
+      async run(inputs, { alone, spin }) {
         const decoded = findDecoded(inputs);
         const lb = detector.layout(decoded.source.width, decoded.source.height);
         const image = decoded.views.get(viewKey(lb));
@@ -48,6 +48,7 @@ export const detectNode: NodeKind<DetectNodeSpec> = {
           scoreThreshold: spec.score_threshold,
           iouThreshold: spec.iou_threshold,
           alone,
+          spin,
         };
         const run = await detector.detect(image ?? workerFrame(decoded, lb, limits), request);
         return {

@@ -57,6 +57,8 @@ export interface FrameContext {
   frame: FrameInput;
   /** No other frame is in any pipeline now, so detection may use every core. */
   alone: boolean;
+  /** Alone, and the host's other processes leave the cores idle: the frame's model runs may spin-wait. */
+  spin: boolean;
   /** The caller's scene (live session, camera, job) for a tracking pipeline; absent: a one-off frame. */
   scene?: SceneTurn;
 }
