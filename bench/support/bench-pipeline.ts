@@ -184,7 +184,7 @@ export async function loadPipeline(
         join(MODELS_DIR, rec.file),
         join(MODELS_DIR, rec.dictionary!.file),
         SESSION,
-        { ortSpinning: SPINNING === true, spinTwins: SPINNING === 'auto', ...ocrOptions },
+        ocrOptions,
       );
       await engine.warmup();
       ocr.set(ocrKey(det.id, rec.id), engine);

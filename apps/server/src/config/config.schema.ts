@@ -94,7 +94,7 @@ export const configSchema = z
     ORT_INTRA_OP_THREADS: intIn(1, 256).default(Math.max(1, cpus().length)),
     ORT_ALLOW_SPINNING: z
       .enum(['auto', 'true', 'false', '1', '0'], { error: 'must be auto, true or false' })
-      .default('auto')
+      .default('false')
       .transform((v) => (v === 'auto' ? 'auto' : v === 'true' || v === '1')),
     MODELS_MANIFEST: z.string().min(1).default('models/manifest.json'),
     PIPELINE_CONCURRENCY: intIn(1, 64).default(2),

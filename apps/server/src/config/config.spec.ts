@@ -21,8 +21,8 @@ describe('loadConfig', () => {
     expect(config.ORT_INTRA_OP_THREADS).toBeGreaterThanOrEqual(1);
   });
 
-  it('reads ORT_ALLOW_SPINNING as auto (the default) or a flag', () => {
-    expect(loadConfig({}).ORT_ALLOW_SPINNING).toBe('auto');
+  it('reads ORT_ALLOW_SPINNING as auto or a flag, off by default (unlike ONNX Runtime)', () => {
+    expect(loadConfig({}).ORT_ALLOW_SPINNING).toBe(false);
     expect(loadConfig({ ORT_ALLOW_SPINNING: 'auto' }).ORT_ALLOW_SPINNING).toBe('auto');
     expect(loadConfig({ ORT_ALLOW_SPINNING: '1' }).ORT_ALLOW_SPINNING).toBe(true);
     expect(loadConfig({ ORT_ALLOW_SPINNING: 'false' }).ORT_ALLOW_SPINNING).toBe(false);

@@ -1,4 +1,4 @@
-import { HostLoad, RecentRate, systemCpu, type CpuTimes } from './host-load';
+import { HostLoad, systemCpu, type CpuTimes } from './host-load';
 
 /** A two-core host whose busy time and this process's are set by the test, on a clock the test moves. */
 function fakeHost() {
@@ -58,25 +58,5 @@ describe('HostLoad', () => {
     expect(source.cores).toBeGreaterThanOrEqual(1);
     expect(second.ownMs).toBeGreaterThan(first.ownMs);
     expect(second.hostBusyMs).toBeGreaterThanOrEqual(first.hostBusyMs);
-  });
-});
-
-describe('RecentRate', () => {
-  it('counts the events of the last window, per second', () => {
-    let now = 0;
-    const rate = new RecentRate(2000, () => now);
-    expect(rate.perSecond).toBe(0);
-    for (let i = 0; i < 10; i++) {
-      rate.tick();
-      now += 100;
-    }
-    expect(rate.perSecond).toBe(5);
-    now = 2050;
-    // The event at 0 ms has left the window; at 2.15 s the one at 0.1 s has too.
-    expect(rate.perSecond).toBe(4.5);
-    now = 2150;
-    expect(rate.perSecond).toBe(4);
-    now = 10_000;
-    expect(rate.perSecond).toBe(0);
   });
 });

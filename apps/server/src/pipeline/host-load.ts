@@ -94,30 +94,3 @@ export class HostLoad {
     this.others = Math.max(0, othersMs) / (times.at - last.at);
   }
 }
-
-/** How many events a second happened over the last `windowMs` (frames started, here). */
-export class RecentRate {
-  private readonly times: number[] = [];
-
-  constructor(
-    private readonly windowMs = 2000,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
-
-  tick(): void {
-    this.times.push(this.now());
-    this.prune();
-  }
-
-  get perSecond(): number {
-    this.prune();
-    return (this.times.length * 1000) / this.windowMs;
-  }
-
-  private prune(): void {
-    const since = this.now() - this.windowMs;
-    let old = 0;
-    while (old < this.times.length && this.times[old]! < since) old++;
-    if (old > 0) this.times.splice(0, old);
-  }
-}

@@ -33,15 +33,8 @@ export class ModelLoader {
   async loadOcr(
     paths: { det: string; rec: string; dictionary: string },
     options: InferenceSession.SessionOptions,
-    spinTwins = false,
   ): Promise<LoadedTextReader> {
-    // Spinning follows `options` (ORT_ALLOW_SPINNING), instead of the OCR engine's own default (off).
-    const spinning = (options.extra as { session?: { intra_op?: { allow_spinning?: string } } } | undefined)?.session
-      ?.intra_op?.allow_spinning;
-    const engine = await OcrWorkerEngine.load(paths.det, paths.rec, paths.dictionary, options, {
-      ortSpinning: spinning === '1',
-      spinTwins,
-    });
+    const engine = await OcrWorkerEngine.load(paths.det, paths.rec, paths.dictionary, options);
     await engine.warmup();
     return engine;
   }

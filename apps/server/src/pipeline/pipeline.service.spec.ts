@@ -11,7 +11,7 @@ import { type DetectRequest, type Detector, type JpegFrame } from './detector';
 import { type LoadedPool, type LoadedTextReader, type ModelLoader } from './model-loader';
 import { InvalidGeometryError, InvalidImageError, UnknownPipelineError } from './pipeline.errors';
 import { PipelineMetrics } from './pipeline.metrics';
-import { PipelineService, SPIN_MAX_FPS } from './pipeline.service';
+import { PipelineService, SPIN_MIN_GAP_MS } from './pipeline.service';
 import { type HostLoad } from './host-load';
 
 /** A detector that finds what it is told, on an 8x8 model input. */
@@ -44,8 +44,6 @@ class FakeLoader implements Pick<ModelLoader, 'startPool' | 'loadDetector' | 'lo
   readonly pool = { problem: null as string | null, close: jest.fn(() => Promise.resolve()) };
   readonly detectors = new Map<string, FakeDetector>();
   readonly ocr = { problem: null as string | null, replacements: 0, release: jest.fn(() => Promise.resolve()) };
-  /** The `spin` of every OCR run. */
-  readonly ocrSpins: (boolean | undefined)[] = [];
   startPool = jest.fn(() => Promise.resolve(this.pool as unknown as Awaited<ReturnType<ModelLoader['startPool']>>));
   loadDetector = jest.fn((spec: { id: string }, _pool: LoadedPool, _options: unknown, _spinTwins?: boolean) => {
     const detector = new FakeDetector([
@@ -55,17 +53,15 @@ class FakeLoader implements Pick<ModelLoader, 'startPool' | 'loadDetector' | 'lo
     this.detectors.set(spec.id, detector);
     return Promise.resolve(detector as unknown as Detector);
   });
-  loadOcr = jest.fn((_paths: unknown, _options: unknown, _spinTwins?: boolean) =>
+  loadOcr = jest.fn(() =>
     Promise.resolve({
       ...this.ocr,
-      recognize: (_image: RgbImage, run?: { spin?: boolean }) => {
-        this.ocrSpins.push(run?.spin);
-        return Promise.resolve({
+      recognize: () =>
+        Promise.resolve({
           texts: [{ text: 'EXIT', score: 0.8, box: { x1: 0, y1: 0, x2: 8, y2: 4 } }],
           inference_ms: 5,
           postprocess_ms: 1,
-        });
-      },
+        }),
     } as unknown as LoadedTextReader),
   );
 }
@@ -208,7 +204,6 @@ describe('PipelineService (fake models)', () => {
     expect(loader.loadOcr).toHaveBeenCalledWith(
       { det: join(dir, 'tdet.onnx'), rec: join(dir, 'trec.onnx'), dictionary: join(dir, 'keys.txt') },
       expect.any(Object),
-      true,
     );
     await expect(ready()).resolves.toBe('ready');
     loader.pool.problem = 'worker 0 exited';
@@ -239,53 +234,45 @@ describe('PipelineService (fake models)', () => {
     expect(loader.detectors.get('det')!.calls.map((c) => c.score)).toEqual([0.5, 0.1]);
   });
 
-  it('lets a lone frame spin only on a quiet host, with ORT_ALLOW_SPINNING=auto (the default)', async () => {
-    const s = service();
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('lets a lone frame spin only on a quiet host, with ORT_ALLOW_SPINNING=auto', async () => {
+    const s = service('a,b,t', { ORT_ALLOW_SPINNING: 'auto' });
     s.onModuleInit();
     await s.whenLoaded();
     expect(host.start).toHaveBeenCalled();
-    // Spinning twins are loaded for the detector and OCR.
+    // Spinning twins are loaded for the detector (OCR alternates two sessions, whose spinning would overlap).
     expect(loader.loadDetector.mock.calls.map((call) => call[3])).toEqual([true]);
-    expect(loader.loadOcr.mock.calls.map((call) => call[2])).toEqual([true]);
     const calls = loader.detectors.get('det')!.calls;
+    const kinds = () => calls.map(({ alone, spin }) => ({ alone, spin }));
     await s.runOnRaw('a', 0, frame());
+    await pause(SPIN_MIN_GAP_MS + 20);
     host.quiet = false;
     await s.runOnRaw('a', 1, frame());
-    expect(calls.map(({ alone, spin }) => ({ alone, spin }))).toEqual([
+    expect(kinds()).toEqual([
       { alone: true, spin: true },
       { alone: true, spin: false },
     ]);
     // Two frames at once: the second is not alone, so it does not spin either.
     host.quiet = true;
+    await pause(SPIN_MIN_GAP_MS + 20);
     await Promise.all([s.runOnRaw('a', 2, frame()), s.runOnRaw('a', 3, frame())]);
-    expect(calls.slice(2).map(({ alone, spin }) => ({ alone, spin }))).toEqual([
+    // A lone frame right after others: their threads may still spin, so it does not.
+    await s.runOnRaw('a', 4, frame());
+    expect(kinds().slice(2)).toEqual([
       { alone: true, spin: true },
       { alone: false, spin: false },
+      { alone: true, spin: false },
     ]);
     // Detection and OCR of one frame run at once: neither is alone.
-    await s.runOnRaw('b', 4, frame());
+    await pause(SPIN_MIN_GAP_MS + 20);
+    await s.runOnRaw('b', 5, frame());
     expect(calls.at(-1)).toMatchObject({ alone: false, spin: false });
-    expect(loader.ocrSpins).toEqual([false]);
     await s.onApplicationShutdown();
     expect(host.stop).toHaveBeenCalled();
   });
 
-  it('stops spinning while SPIN_MAX_FPS or more frames a second start (their spin would overlap)', async () => {
-    const s = service('a');
-    s.onModuleInit();
-    await s.whenLoaded();
-    const calls = loader.detectors.get('det')!.calls;
-    // One after another, each alone, far faster than SPIN_MAX_FPS: the first frames spin, the later ones do not.
-    for (let i = 0; i < 2 * SPIN_MAX_FPS + 1; i++) await s.runOnRaw('a', i, frame());
-    expect(calls.every((c) => c.alone)).toBe(true);
-    expect(calls[0]!.spin).toBe(true);
-    expect(calls.at(-1)!.spin).toBe(false);
-    // The frame that brings the last two seconds to SPIN_MAX_FPS a second is the first one not to spin.
-    expect(calls.filter((c) => c.spin)).toHaveLength(2 * SPIN_MAX_FPS - 1);
-    await s.onApplicationShutdown();
-  });
-
-  it.each(['0', '1'])('never picks spinning twins with ORT_ALLOW_SPINNING=%s', async (setting) => {
+  it.each(['0', '1', ''])('never picks spinning twins with ORT_ALLOW_SPINNING=%p', async (setting) => {
     const s = service('a', { ORT_ALLOW_SPINNING: setting });
     s.onModuleInit();
     await s.runOnRaw('a', 0, frame());

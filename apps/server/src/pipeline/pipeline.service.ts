@@ -7,7 +7,7 @@ import { SceneTracker, type SceneState } from '@forgesyte/vision';
 import { InjectConfig, type AppConfig } from '../config/config';
 import { ReadinessService } from '../health/readiness.service';
 import { detectorSpec, type Detector } from './detector';
-import { HostLoad, RecentRate } from './host-load';
+import { HostLoad } from './host-load';
 import { ModelLoader, type LoadedPool, type LoadedTextReader } from './model-loader';
 import { InferenceScheduler, type Priority } from './inference-scheduler';
 import { describePipeline, loadManifest, type Manifest, type ModelEntry } from './model-manifest';
@@ -51,11 +51,12 @@ export interface RunOptions {
 }
 
 /**
- * With ORT_ALLOW_SPINNING=auto, a lone frame spins only while fewer frames than this start a second: after a run the
- * spinning threads go on spinning for tens of milliseconds, which at 15 fps ends before the next frame and at 60 fps
- * took the cores the next frames needed (docs/PERFORMANCE.md, spinning when the host is quiet).
+ * With ORT_ALLOW_SPINNING=auto, a lone frame spins only when the frame before it started at least this long ago:
+ * after a run the spinning threads go on spinning for about 40 ms (0.85 cores busy at 15 runs a second, against 0.29
+ * still), which must be over before the next frame starts or it takes the cores that frame needs; with a rate limit
+ * instead, the first frames of a burst still spun, and 4 streams at 15 fps dropped frames (docs/PERFORMANCE.md).
  */
-export const SPIN_MAX_FPS = 20;
+export const SPIN_MIN_GAP_MS = 50;
 
 /**
  * Loads every configured pipeline's models once (in the background, so /health/ready can say
@@ -70,8 +71,8 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
   private readonly pipelines = new Map<string, CompiledPipeline>();
   private readonly detectors = new Map<string, Detector>();
   private readonly ocr = new Map<string, LoadedTextReader>();
-  /** Frames started, for SPIN_MAX_FPS. */
-  private readonly started = new RecentRate();
+  /** When the last frame started (performance.now()), for SPIN_MIN_GAP_MS. */
+  private lastStart = Number.NEGATIVE_INFINITY;
   private pool: LoadedPool | null = null;
   private loading: Promise<void> | null = null;
   private loadError: Error | null = null;
@@ -231,13 +232,12 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       const result = await this.scheduler.run(
         priority,
         () => {
-          this.started.tick();
+          const now = performance.now();
+          const gap = now - this.lastStart;
+          this.lastStart = now;
           const alone = this.scheduler.stats.running === 1;
           const spin =
-            alone &&
-            this.config.ORT_ALLOW_SPINNING === 'auto' &&
-            this.hostLoad.quiet &&
-            this.started.perSecond < SPIN_MAX_FPS;
+            alone && this.config.ORT_ALLOW_SPINNING === 'auto' && this.hostLoad.quiet && gap >= SPIN_MIN_GAP_MS;
           return pipeline.runFrame(input, { alone, spin, scene });
         },
         options.signal,
@@ -314,7 +314,7 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
         rec: this.modelPath(rec, rec.file),
         dictionary: this.modelPath(rec, rec.dictionary.file),
       };
-      this.ocr.set(key, await this.loader.loadOcr(paths, sessionOptions, spinTwins));
+      this.ocr.set(key, await this.loader.loadOcr(paths, sessionOptions));
     }
     const limits = { maxPixels: this.config.IMAGE_MAX_PIXELS };
     for (const spec of specs) this.pipelines.set(spec.id, new CompiledPipeline(spec, this.detectors, this.ocr, limits));

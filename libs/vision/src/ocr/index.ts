@@ -1,4 +1,4 @@
-export { OcrEngine, type OcrResult, type OcrRun } from './ocr-engine';
+export { OcrEngine, type OcrResult } from './ocr-engine';
 export { DEFAULT_OCR_OPTIONS, type OcrOptions } from './ocr-options';
 export { DEFAULT_DB_OPTIONS, type DbOptions } from './db-postprocess';
 export { type RgbImage } from './image';

@@ -51,24 +51,12 @@ const WARMUP_QUAD: Quad = [
 ];
 
 /** PP-OCRv4 text detection (DB) and recognition (CTC) on onnxruntime-node, with no other framework. */
-/** The two models' sessions. */
-interface OcrSessions {
-  det: InferenceSession;
-  rec: InferenceSession;
-}
-
-/** How one image is read. */
-export interface OcrRun {
-  /** Use the spinning twins of the sessions (`OcrOptions.spinTwins`), when loaded: for a frame alone on a quiet host. */
-  spin?: boolean;
-}
-
 export class OcrEngine {
   private readonly pool: Workspace[] = [];
 
   private constructor(
-    private readonly sessions: OcrSessions,
-    private readonly twins: OcrSessions | null,
+    private readonly det: InferenceSession,
+    private readonly rec: InferenceSession,
     private readonly chars: readonly string[],
     private readonly options: OcrOptions,
   ) {}
@@ -82,39 +70,34 @@ export class OcrEngine {
   ): Promise<OcrEngine> {
     const engineOptions = { ...DEFAULT_OCR_OPTIONS, ...options };
     const ortOptions = withSpinning(sessionOptions ?? {}, engineOptions.ortSpinning);
-    const recOptions = (o: InferenceSession.SessionOptions) =>
-      engineOptions.recThreads === null ? o : { ...o, intraOpNumThreads: engineOptions.recThreads };
-    const twinOptions = engineOptions.spinTwins && !engineOptions.ortSpinning ? withSpinning(ortOptions, true) : null;
-    const loading = [
+    const [detR, recR, dictR] = await Promise.allSettled([
       createSession(detPath, 'detection', ortOptions),
-      createSession(recPath, 'recognition', recOptions(ortOptions)),
-      ...(twinOptions
-        ? [
-            createSession(detPath, 'detection', twinOptions),
-            createSession(recPath, 'recognition', recOptions(twinOptions)),
-          ]
-        : []),
-    ];
-    const [dictR, ...sessionsR] = await Promise.allSettled([readFile(dictPath, 'utf8'), ...loading]);
-    const loaded = sessionsR.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const failed = [dictR, ...sessionsR].find((r) => r.status === 'rejected');
-    if (failed || dictR.status === 'rejected') {
+      createSession(
+        recPath,
+        'recognition',
+        engineOptions.recThreads === null ? ortOptions : { ...ortOptions, intraOpNumThreads: engineOptions.recThreads },
+      ),
+      readFile(dictPath, 'utf8'),
+    ]);
+    if (detR.status === 'rejected' || recR.status === 'rejected' || dictR.status === 'rejected') {
       // Whatever did load is released so a failed start-up does not hold native memory.
-      await Promise.all(loaded.map((session) => session.release()));
-      throw (failed as PromiseRejectedResult).reason;
+      if (detR.status === 'fulfilled') await detR.value.release();
+      if (recR.status === 'fulfilled') await recR.value.release();
+      const failed = [detR, recR, dictR].find((r) => r.status === 'rejected');
+      throw failed?.reason;
     }
-    const [det, rec, twinDet, twinRec] = loaded as [InferenceSession, InferenceSession, ...InferenceSession[]];
+    const det = detR.value;
+    const rec = recR.value;
     const chars = parseDictionary(dictR.value);
     const classes = staticLastDim(rec);
     if (classes !== null && classes !== chars.length) {
-      await Promise.all(loaded.map((session) => session.release()));
+      await Promise.all([det.release(), rec.release()]);
       throw new Error(
         `OCR dictionary ${dictPath} gives ${chars.length} classes (blank + ${chars.length - 2} + space) ` +
           `but the recognition model ${recPath} outputs ${classes}`,
       );
     }
-    const twins = twinDet && twinRec ? { det: twinDet, rec: twinRec } : null;
-    return new OcrEngine({ det, rec }, twins, chars, engineOptions);
+    return new OcrEngine(det, rec, chars, engineOptions);
   }
 
   /** Runs both models once so the first real frame does not pay for ONNX Runtime's lazy initialisation. */
@@ -133,21 +116,20 @@ export class OcrEngine {
     // Nothing was read (or kept), so recognition has not run yet: run it on a fixed crop.
     const ws = this.acquire();
     try {
-      await this.runRec([WARMUP_QUAD], { data, width, height }, ws, this.sessions);
+      await this.runRec([WARMUP_QUAD], { data, width, height }, ws);
     } finally {
       this.releaseWorkspace(ws);
     }
   }
 
-  async recognize(image: RgbImage, { spin = false }: OcrRun = {}): Promise<OcrResult> {
+  async recognize(image: RgbImage): Promise<OcrResult> {
     validateImage(image);
     const started = performance.now();
-    const sessions = (spin ? this.twins : null) ?? this.sessions;
     const ws = this.acquire();
     try {
-      const { regions, inferenceMs: detMs } = await this.detect(image, ws, sessions);
+      const { regions, inferenceMs: detMs } = await this.detect(image, ws);
       const quads = regions.map((r) => readingQuad(r.quad));
-      const { decoded, inferenceMs: recMs } = await this.runRec(quads, image, ws, sessions);
+      const { decoded, inferenceMs: recMs } = await this.runRec(quads, image, ws);
       const lines: TextLine[] = [];
       regions.forEach((region, i) => {
         const d = decoded[i];
@@ -174,20 +156,15 @@ export class OcrEngine {
   }
 
   async release(): Promise<void> {
-    const all = [this.sessions, ...(this.twins ? [this.twins] : [])];
-    await Promise.all(all.flatMap(({ det, rec }) => [det.release(), rec.release()]));
+    await Promise.all([this.det.release(), this.rec.release()]);
   }
 
-  private async detect(
-    image: RgbImage,
-    ws: Workspace,
-    { det }: OcrSessions,
-  ): Promise<{ regions: TextRegion[]; inferenceMs: number }> {
+  private async detect(image: RgbImage, ws: Workspace): Promise<{ regions: TextRegion[]; inferenceMs: number }> {
     const size = detInputSize(image.width, image.height, this.options.detLimitSide);
     const input = ws.detView(3 * size.width * size.height);
     fillDetTensor(image, input, size.width, size.height);
     const t0 = performance.now();
-    const prob = await runSingle(det, new Tensor('float32', input, [1, 3, size.height, size.width]));
+    const prob = await runSingle(this.det, new Tensor('float32', input, [1, 3, size.height, size.width]));
     const inferenceMs = performance.now() - t0;
     const [mapHeight, mapWidth] = prob.dims.slice(-2);
     if (mapHeight === undefined || mapWidth === undefined) {
@@ -215,7 +192,6 @@ export class OcrEngine {
     quads: Quad[],
     image: RgbImage,
     ws: Workspace,
-    { rec }: OcrSessions,
   ): Promise<{ decoded: { text: string; score: number }[]; inferenceMs: number }> {
     const { recBatchSize, recMinWidth, recMaxWidth, recRunCost } = this.options;
     const decoded = quads.map(() => ({ text: '', score: 0 }));
@@ -233,7 +209,10 @@ export class OcrEngine {
         fillRecSlot(image, quads[index]!, input, slot, tensorWidth, Math.min(tensorWidth, widths[index]!)),
       );
       const t0 = performance.now();
-      const probs = await runSingle(rec, new Tensor('float32', input, [indices.length, 3, REC_HEIGHT, tensorWidth]));
+      const probs = await runSingle(
+        this.rec,
+        new Tensor('float32', input, [indices.length, 3, REC_HEIGHT, tensorWidth]),
+      );
       inferenceMs += performance.now() - t0;
       const [, steps, classes] = probs.dims;
       if (steps === undefined || classes === undefined) {

@@ -31,12 +31,6 @@ export interface OcrOptions {
    */
   ortSpinning: boolean;
   /**
-   * With `ortSpinning` off, also load a spinning copy of both sessions, which `recognize(image, { spin: true })`
-   * uses: the caller asks for it for a frame alone on a quiet host, where spinning is 20-25 % faster a run and
-   * takes nothing anyone needs (docs/PERFORMANCE.md). Costs the memory of two more sessions.
-   */
-  spinTwins: boolean;
-  /**
    * ONNX Runtime threads for the recognition session; null: as many as the detection session (the caller's
    * `intraOpNumThreads`). A recognition tensor is 48 pixels high, too little work per operator to split well.
    */
@@ -53,7 +47,6 @@ export const DEFAULT_OCR_OPTIONS: OcrOptions = {
   recMaxWidth: 1600,
   recRunCost: 16,
   ortSpinning: false,
-  spinTwins: false,
   recThreads: null,
   minTextScore: 0.5,
 };

@@ -1,7 +1,7 @@
 import { type InferenceSession } from 'onnxruntime-node';
 import { WorkerClient } from '../worker/worker-client';
 import { type RgbImage, validateImage } from './image';
-import { type OcrResult, type OcrRun } from './ocr-engine';
+import { type OcrResult } from './ocr-engine';
 import { type OcrOptions } from './ocr-options';
 import { type OcrAnswer, type OcrRequest, type OcrWorkerInit } from './ocr-worker-protocol';
 
@@ -75,7 +75,7 @@ export class OcrWorkerEngine {
     await this.client.call({ type: 'warmup' });
   }
 
-  async recognize(image: RgbImage, run: OcrRun = {}): Promise<OcrResult> {
+  async recognize(image: RgbImage): Promise<OcrResult> {
     // Checked here too so a bad frame fails with the same RangeError as in-process, without a round trip.
     validateImage(image);
     const started = performance.now();
@@ -85,7 +85,7 @@ export class OcrWorkerEngine {
       width: image.width,
       height: image.height,
     };
-    const result = await this.client.call({ type: 'recognize', image: copy, run }, [copy.data.buffer]);
+    const result = await this.client.call({ type: 'recognize', image: copy }, [copy.data.buffer]);
     if (!result) throw new Error('OCR worker returned no result');
     const { texts, inference_ms } = result;
     // Hand-over and queueing count as overhead, so the two figures still add up to the time the caller waited.

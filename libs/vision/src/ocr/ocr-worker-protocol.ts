@@ -1,6 +1,6 @@
 import { type InferenceSession } from 'onnxruntime-node';
 import { type RgbImage } from './image';
-import { type OcrResult, type OcrRun } from './ocr-engine';
+import { type OcrResult } from './ocr-engine';
 import { type OcrOptions } from './ocr-options';
 
 export interface OcrWorkerInit {
@@ -11,6 +11,6 @@ export interface OcrWorkerInit {
   options: Partial<OcrOptions>;
 }
 
-export type OcrRequest = { type: 'warmup' } | { type: 'release' } | { type: 'recognize'; image: RgbImage; run: OcrRun };
+export type OcrRequest = { type: 'warmup' } | { type: 'release' } | { type: 'recognize'; image: RgbImage };
 
 export type OcrAnswer = OcrResult;

@@ -18,7 +18,7 @@ serveRequests<OcrEngine, OcrRequest, OcrAnswer>(
         await engine.warmup();
         return;
       case 'recognize':
-        return engine.recognize(req.image, req.run);
+        return engine.recognize(req.image);
       case 'release':
         await engine.release();
         return;

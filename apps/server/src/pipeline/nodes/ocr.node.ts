@@ -38,10 +38,10 @@ export const ocrNode: NodeKind<OcrNodeSpec> = {
     if (!engine) throw new Error(`pipeline ${pipelineId}: OCR models ${spec.det_model} are not loaded`);
     return {
       views: () => new Map([['full', null]]),
-      async run(inputs, { spin }) {
+      async run(inputs) {
         const decoded = findDecoded(inputs);
         const image = decoded.views.get('full')!;
-        const result = await engine.recognize(image, { spin });
+        const result = await engine.recognize(image);
         return {
           kind: 'partial',
           value: {
