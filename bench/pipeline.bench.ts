@@ -164,6 +164,25 @@ async function decodeStage(inputs: [string, FrameInput][], stride: number | null
 }
 
 /**
+ * Runs each (pipeline, frame) pair `n` times, the pairs taking turns frame by frame so that a load change on a shared
+ * machine hits them alike, after 10 uncounted turns; returns each pair's results.
+ */
+async function takeTurns(
+  pairs: { pipeline: CompiledPipeline; input: FrameInput }[],
+  n: number,
+  lone: RunContext,
+): Promise<PipelineResult[][]> {
+  const results = pairs.map((): PipelineResult[] => []);
+  for (let i = 0; i < n + 10; i++) {
+    for (const [k, { pipeline, input }] of pairs.entries()) {
+      const result = await pipeline.runFrame(input, lone);
+      if (i >= 10) results[k]!.push(result);
+    }
+  }
+  return results;
+}
+
+/**
  * The `yolo` pipeline (today's decoder chain) on the 640x480 frame and on the same picture at frame_size, frames
  * taking turns: decode and total median / p99, and the smaller frame's medians over the larger's.
  */
@@ -175,13 +194,12 @@ async function frameSizeStage(
   const n = iterations('yolo');
   useDecoders(DECODER_CHAINS[0]!);
   const frames = inputs.filter(([name]) => name.startsWith('640x480') || name.startsWith('416x312'));
-  const runs = frames.map(([name, input]) => ({ name, input, results: [] as PipelineResult[] }));
-  for (let i = 0; i < n + 10; i++) {
-    for (const run of runs) {
-      const result = await pipeline.runFrame(run.input, lone);
-      if (i >= 10) run.results.push(result);
-    }
-  }
+  const results = await takeTurns(
+    frames.map(([, input]) => ({ pipeline, input })),
+    n,
+    lone,
+  );
+  const runs = frames.map(([name], k) => ({ name, results: results[k]! }));
   console.log(
     `\nyolo, frame sizes taking turns, ${DECODER_CHAINS[0]}, ${n} runs each, load average ${loadAverage()}\n`,
   );
@@ -216,27 +234,26 @@ async function inputSizeStage(
 ): Promise<void> {
   const n = iterations('yolo');
   useDecoders(DECODER_CHAINS[0]!);
+  const stride = m.models.get('yolox_nano_coco_416')?.any_size?.stride ?? null;
   const fixed = await loadPipeline(m, 'yolo', {}, { fixedInput: true });
-  console.log(`
-yolo, any input size against the fixed 416x416, taking turns, ${n} runs each, load ${loadAverage()}
-`);
+  console.log(
+    `\nyolo, any input size against the fixed 416x416, taking turns, ${n} runs each, load ${loadAverage()}\n`,
+  );
   console.log('| image | tensor | inference any / fixed | total any / fixed | ratio inference | ratio total |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const [name, input] of inputs) {
     if (name.startsWith('street_signs')) continue;
-    const runs = [anySize, fixed.pipeline].map((pipeline) => ({ pipeline, results: [] as PipelineResult[] }));
-    for (let i = 0; i < n + 10; i++) {
-      for (const run of runs) {
-        const result = await run.pipeline.runFrame(input, lone);
-        if (i >= 10) run.results.push(result);
-      }
-    }
-    const [a, f] = runs.map(({ results }) => ({
+    const runs = await takeTurns(
+      [anySize, fixed.pipeline].map((pipeline) => ({ pipeline, input })),
+      n,
+      lone,
+    );
+    const [a, f] = runs.map((results) => ({
       inference: stats(results.map((r) => r.timings_ms.inference)),
       total: stats(results.map((r) => r.timings_ms.total)),
       image: results[0]!.image,
     }));
-    const { inputWidth, inputHeight } = letterbox(a!.image.width, a!.image.height, 416, 416, 'top-left', 32);
+    const { inputWidth, inputHeight } = letterbox(a!.image.width, a!.image.height, 416, 416, 'top-left', stride);
     const pair = (x: { median: number; p99: number }, y: { median: number; p99: number }) =>
       `${x.median.toFixed(2)} / ${x.p99.toFixed(2)} vs ${y.median.toFixed(2)} / ${y.p99.toFixed(2)}`;
     console.log(
