@@ -100,6 +100,7 @@ async function main(): Promise<void> {
       await frameSizeStage(loaded.pipeline, inputs, lone.context);
       await inputSizeStage(m, loaded.pipeline, inputs, lone.context);
     }
+    if (id === 'ocr' && signs) await ocrFilesStage(m, loaded.pipeline, signs, lone.context);
     for (const [name, input] of inputs) {
       if (name.startsWith('street_signs') !== id.includes('ocr') && !name.startsWith('640x480')) continue;
       for (const chain of DECODER_CHAINS) {
@@ -235,7 +236,7 @@ async function inputSizeStage(
   const n = iterations('yolo');
   useDecoders(DECODER_CHAINS[0]!);
   const stride = m.models.get('yolox_nano_coco_416')?.any_size?.stride ?? null;
-  const fixed = await loadPipeline(m, 'yolo', {}, { fixedInput: true });
+  const fixed = await loadPipeline(m, 'yolo', {}, { upstream: true });
   console.log(
     `\nyolo, any input size against the fixed 416x416, taking turns, ${n} runs each, load ${loadAverage()}\n`,
   );
@@ -263,6 +264,48 @@ async function inputSizeStage(
   }
   await fixed.close();
   console.log('');
+}
+
+/**
+ * The `ocr` pipeline as loaded (the `hard_swish` copies of the PP-OCRv4 files) against the upstream files, taking
+ * turns on the street-signs photo: inference and total median / p99, their ratio (copy / upstream), and whether the
+ * two read the same lines.
+ */
+async function ocrFilesStage(
+  m: Manifest,
+  copies: CompiledPipeline,
+  [name, input]: [string, FrameInput],
+  lone: RunContext,
+): Promise<void> {
+  const n = iterations('ocr') * 2;
+  useDecoders(DECODER_CHAINS[0]!);
+  const upstream = await loadPipeline(m, 'ocr', {}, { upstream: true });
+  const runs = await takeTurns(
+    [copies, upstream.pipeline].map((pipeline) => ({ pipeline, input })),
+    n,
+    lone,
+  );
+  await upstream.close();
+  const [c, u] = runs.map((results) => ({
+    inference: stats(results.map((r) => r.timings_ms.inference)),
+    total: stats(results.map((r) => r.timings_ms.total)),
+    read: results[0]!.texts.map((t) => t.text).join(' / '),
+  }));
+  const cell = (x: { median: number; p99: number }) => `${x.median.toFixed(1)} / ${x.p99.toFixed(1)}`;
+  console.log(`
+ocr, hard_swish copies against the upstream files on ${name}, taking turns, ${n} runs each
+`);
+  console.log('| files | inference | total | read |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| hard_swish | ${cell(c!.inference)} | ${cell(c!.total)} | ${c!.read} |`);
+  console.log(`| upstream | ${cell(u!.inference)} | ${cell(u!.total)} | ${u!.read} |`);
+  console.log(
+    `
+hard_swish / upstream: inference ${(c!.inference.median / u!.inference.median).toFixed(2)}, ` +
+      `total ${(c!.total.median / u!.total.median).toFixed(2)}; same lines read: ${c!.read === u!.read}; ` +
+      `load average ${loadAverage()}
+`,
+  );
 }
 
 /** The tracker alone, 20 objects a frame: what the track node adds to a frame (target under 0.5 ms). */

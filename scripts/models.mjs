@@ -12,7 +12,8 @@
 //
 // A model entry with `any_size` also gets a copy made here from its verified file, whose image input takes
 // any height and width (scripts/onnx-any-size.mjs); that copy is checked against its own pinned sha256, so
-// the same upstream file always gives the same bytes.
+// the same upstream file always gives the same bytes. A model entry with `hard_swish` likewise gets a copy whose
+// hard-swish activations (Add, Clip, Mul, Div) are HardSigmoid x Mul (scripts/onnx-hard-swish.mjs).
 import { createHash } from 'node:crypto';
 import {
   createReadStream,
@@ -29,6 +30,13 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { anySizeModel } from './onnx-any-size.mjs';
+import { hardSwishModel } from './onnx-hard-swish.mjs';
+
+/** The copies a model entry can ask for, by manifest key: the script that makes each and its edit. */
+const EDITS = {
+  any_size: { script: 'scripts/onnx-any-size.mjs', make: anySizeModel },
+  hard_swish: { script: 'scripts/onnx-hard-swish.mjs', make: (bytes) => hardSwishModel(bytes).bytes },
+};
 
 class ModelError extends Error {}
 
@@ -57,11 +65,12 @@ function wantedFiles(manifest) {
     }
     files.push({ model: model.id, file: model.file, sha256: model.sha256, url: model.url, package: model.package });
     if (model.dictionary) files.push({ model: model.id, ...model.dictionary });
-    if (model.any_size) {
-      if (!model.any_size.file || !model.any_size.sha256) {
-        throw new ModelError(`${manifestPath}: model ${model.id}: any_size needs file and sha256`);
-      }
-      files.push({ model: model.id, file: model.any_size.file, sha256: model.any_size.sha256, from: model.file });
+    for (const edit of Object.keys(EDITS)) {
+      const copy = model[edit];
+      if (!copy) continue;
+      if (!copy.file || !copy.sha256)
+        throw new ModelError(`${manifestPath}: model ${model.id}: ${edit} needs file and sha256`);
+      files.push({ model: model.id, file: copy.file, sha256: copy.sha256, from: model.file, edit });
     }
   }
   return files;
@@ -144,7 +153,7 @@ function derive(entry, tmp) {
   if (!existsSync(join(modelsDir, entry.from))) {
     throw new ModelError(`model ${entry.model}: ${entry.file} is made from ${entry.from}, which is missing`);
   }
-  const bytes = anySizeModel(readFileSync(join(modelsDir, entry.from)));
+  const bytes = EDITS[entry.edit].make(readFileSync(join(modelsDir, entry.from)));
   writeFileSync(tmp, bytes);
   return { sha256: createHash('sha256').update(bytes).digest('hex'), where: entry.from };
 }
@@ -159,7 +168,7 @@ async function ensure(entry) {
       if (sha256 !== entry.sha256) {
         throw new ModelError(
           `model ${entry.model}: ${entry.file} made from ${entry.from} has sha256 ${sha256}, the manifest pins ${entry.sha256}; ` +
-            'scripts/onnx-any-size.mjs no longer gives the same bytes (update the pin only after checking the new file)',
+            `${EDITS[entry.edit].script} no longer gives the same bytes (update the pin only after checking the new file)`,
         );
       }
       renameSync(tmp, target);

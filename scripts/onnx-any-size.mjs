@@ -6,17 +6,18 @@
 //
 // This only edits what the file declares: whether the graph really computes at other sizes (no
 // size-dependent constants) is checked by running it (apps/server/test medium tier).
-import protobuf from 'protobufjs/minimal.js';
+import {
+  fields,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_OUTPUT,
+  GRAPH_VALUE_INFO,
+  lenField,
+  rewrite,
+  rewriteGraph,
+  stringOf,
+} from './onnx-wire.mjs';
 
-const { Reader, Writer } = protobuf;
-
-const WIRE_LEN = 2;
-// Field numbers from the ONNX protobuf schema (onnx.proto).
-const MODEL_GRAPH = 7;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const GRAPH_VALUE_INFO = 13;
-const GRAPH_INITIALIZER = 5;
 const INITIALIZER_NAME = 8;
 const VALUE_INFO_NAME = 1;
 const VALUE_INFO_TYPE = 2;
@@ -25,50 +26,9 @@ const TENSOR_SHAPE = 2;
 const SHAPE_DIM = 1;
 const DIM_PARAM = 2;
 
-/** The fields of one message, in order, each with its raw bytes (tag included) and, for length-delimited ones, the payload. */
-function fields(bytes) {
-  const reader = Reader.create(bytes);
-  const out = [];
-  while (reader.pos < reader.len) {
-    const start = reader.pos;
-    const tag = reader.uint32();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    let payload = null;
-    if (wire === WIRE_LEN) payload = reader.bytes();
-    else reader.skipType(wire);
-    out.push({ field, wire, raw: bytes.subarray(start, reader.pos), payload });
-  }
-  return out;
-}
-
-/** One length-delimited field: tag, length, payload. */
-function lenField(field, payload) {
-  const head = Writer.create()
-    .uint32((field << 3) | WIRE_LEN)
-    .uint32(payload.length)
-    .finish();
-  return Buffer.concat([head, payload]);
-}
-
-function stringOf(payload) {
-  return Buffer.from(payload).toString('utf8');
-}
-
 function nameOf(valueInfo) {
   const name = fields(valueInfo).find((f) => f.field === VALUE_INFO_NAME);
   return name ? stringOf(name.payload) : '';
-}
-
-/** Rewrites the length-delimited fields `edit` maps (returning null drops the field); the rest is copied. */
-function rewrite(bytes, edit) {
-  const parts = [];
-  for (const f of fields(bytes)) {
-    const replaced = f.wire === WIRE_LEN ? edit(f) : undefined;
-    if (replaced === undefined) parts.push(f.raw);
-    else if (replaced !== null) parts.push(lenField(f.field, replaced));
-  }
-  return Buffer.concat(parts);
 }
 
 /** The tensor shape inside a ValueInfoProto, rewritten by `editShape`. */
@@ -106,21 +66,16 @@ function freeImageDims(shape, inputName) {
  * the image inputs are the graph inputs that no initializer feeds (older exporters list weights as inputs too).
  */
 export function anySizeModel(bytes) {
-  const source = Buffer.from(bytes);
-  let graphs = 0;
   let inputs = 0;
-  const out = rewrite(source, (g) => {
-    if (g.field !== MODEL_GRAPH) return undefined;
-    graphs++;
-    const graphFields = fields(g.payload);
+  const out = rewriteGraph(bytes, (graph) => {
     const weights = new Set(
-      graphFields
+      fields(graph)
         .filter((f) => f.field === GRAPH_INITIALIZER)
         .map((f) => fields(f.payload).find((t) => t.field === INITIALIZER_NAME))
         .filter(Boolean)
         .map((name) => stringOf(name.payload)),
     );
-    return rewrite(g.payload, (f) => {
+    return rewrite(graph, (f) => {
       if (f.field === GRAPH_VALUE_INFO) return null;
       if (f.field === GRAPH_OUTPUT) {
         const name = nameOf(f.payload);
@@ -133,7 +88,6 @@ export function anySizeModel(bytes) {
       return rewriteShape(f.payload, (shape) => freeImageDims(shape, name));
     });
   });
-  if (graphs !== 1) throw new Error(`expected one graph in the model, found ${graphs}`);
   if (inputs !== 1) throw new Error(`expected one image input, found ${inputs}`);
   return out;
 }

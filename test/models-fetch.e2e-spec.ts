@@ -18,6 +18,8 @@ interface ManifestModel {
   url?: string;
   package?: string;
   dictionary?: { file: string; sha256: string };
+  any_size?: { file: string; sha256: string };
+  hard_swish?: { file: string; sha256: string };
 }
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'manifest.json'), 'utf8')) as {
   models: ManifestModel[];
@@ -101,6 +103,13 @@ describe('npm run models', () => {
         if (model.dictionary) expect(sha256(join(dir, model.dictionary.file))).toBe(model.dictionary.sha256);
       }
       expect(server.requests).toHaveLength(downloaded.length);
+      // The copies made from verified files (any_size, hard_swish) match their own pins.
+      const copies = manifest.models.flatMap((m) => [m.any_size, m.hard_swish]).filter((c) => c !== undefined);
+      expect(copies).toHaveLength(3);
+      for (const copy of copies) {
+        expect(sha256(join(dir, copy.file))).toBe(copy.sha256);
+        expect(first.stdout).toContain(`models: ${copy.file} made from`);
+      }
 
       const second = await runModels({ MODELS_DIR: dir, MODEL_SOURCE: server.url });
       expect(second.code).toBe(0);

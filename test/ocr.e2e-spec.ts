@@ -6,8 +6,8 @@ import sharp from 'sharp';
 import { type TextLine } from '@forgesyte/contracts';
 import type { OcrEngine, OcrWorkerEngine, RgbImage } from '@forgesyte/vision';
 import { MEDIA_DIR } from './support/app';
+import { OCR_FILES } from './support/detector-model';
 
-const MODELS = join(__dirname, '..', 'node_modules', '@gutenye', 'ocr-models', 'assets');
 const STREET_SIGNS = join(MEDIA_DIR, 'street_signs_text.jpg');
 
 async function decode(file: string, transform = (s: ReturnType<typeof sharp>) => s): Promise<RgbImage> {
@@ -46,9 +46,9 @@ describe('loading the OCR engine', () => {
   it('names the model file that cannot be loaded', async () => {
     const { OcrEngine } = await import('@forgesyte/vision');
     const missing = join(tmpdir(), 'no-such-ocr-model.onnx');
-    await expect(
-      OcrEngine.load(missing, join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'), join(MODELS, 'ppocr_keys_v1.txt')),
-    ).rejects.toThrow(`OCR detection model ${missing} could not be loaded`);
+    await expect(OcrEngine.load(missing, OCR_FILES.rec, OCR_FILES.dictionary)).rejects.toThrow(
+      `OCR detection model ${missing} could not be loaded`,
+    );
   });
 
   it('refuses a dictionary that does not match the recognition model', async () => {
@@ -57,9 +57,9 @@ describe('loading the OCR engine', () => {
     const dict = join(dir, 'keys.txt');
     await writeFile(dict, 'a\nb\nc\n');
     try {
-      await expect(
-        OcrEngine.load(join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'), join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'), dict),
-      ).rejects.toThrow('gives 5 classes (blank + 3 + space) but the recognition model');
+      await expect(OcrEngine.load(OCR_FILES.det, OCR_FILES.rec, dict)).rejects.toThrow(
+        'gives 5 classes (blank + 3 + space) but the recognition model',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -72,11 +72,7 @@ describe('OCR engine on the PP-OCRv4 models', () => {
 
   beforeAll(async () => {
     const { OcrEngine } = await import('@forgesyte/vision');
-    engine = await OcrEngine.load(
-      join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'),
-      join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'),
-      join(MODELS, 'ppocr_keys_v1.txt'),
-    );
+    engine = await OcrEngine.load(OCR_FILES.det, OCR_FILES.rec, OCR_FILES.dictionary);
     await engine.warmup();
     signs = await decode(STREET_SIGNS);
   });
@@ -108,9 +104,9 @@ describe('OCR engine on the PP-OCRv4 models', () => {
   it('reads the same lines with ORT threads left spinning and recognition on one thread', async () => {
     const { OcrEngine } = await import('@forgesyte/vision');
     const other = await OcrEngine.load(
-      join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'),
-      join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'),
-      join(MODELS, 'ppocr_keys_v1.txt'),
+      OCR_FILES.det,
+      OCR_FILES.rec,
+      OCR_FILES.dictionary,
       { intraOpNumThreads: 2 },
       { ortSpinning: true, recThreads: 1 },
     );
@@ -178,11 +174,7 @@ describe('OCR engine on a worker thread', () => {
 
   beforeAll(async () => {
     const vision = await import('@forgesyte/vision');
-    const paths = [
-      join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'),
-      join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'),
-      join(MODELS, 'ppocr_keys_v1.txt'),
-    ] as const;
+    const paths = [OCR_FILES.det, OCR_FILES.rec, OCR_FILES.dictionary] as const;
     [worker, inProcess] = await Promise.all([vision.OcrWorkerEngine.load(...paths), vision.OcrEngine.load(...paths)]);
     await worker.warmup();
     signs = await decode(STREET_SIGNS);
@@ -226,11 +218,7 @@ describe('OCR engine on a worker thread', () => {
 
   it('reports a worker that can no longer recognize, and refuses work after release', async () => {
     const vision = await import('@forgesyte/vision');
-    const other = await vision.OcrWorkerEngine.load(
-      join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'),
-      join(MODELS, 'ch_PP-OCRv4_rec_infer.onnx'),
-      join(MODELS, 'ppocr_keys_v1.txt'),
-    );
+    const other = await vision.OcrWorkerEngine.load(OCR_FILES.det, OCR_FILES.rec, OCR_FILES.dictionary);
     expect(other.problem).toBeNull();
     await other.release();
     expect(other.problem).toMatch(/released/);
@@ -248,8 +236,8 @@ describe('OCR engine on a worker thread', () => {
   it('fails to load with the name of the missing model', async () => {
     const { OcrWorkerEngine } = await import('@forgesyte/vision');
     const missing = join(tmpdir(), 'no-such-rec-model.onnx');
-    await expect(
-      OcrWorkerEngine.load(join(MODELS, 'ch_PP-OCRv4_det_infer.onnx'), missing, join(MODELS, 'ppocr_keys_v1.txt')),
-    ).rejects.toThrow(`OCR recognition model ${missing} could not be loaded`);
+    await expect(OcrWorkerEngine.load(OCR_FILES.det, missing, OCR_FILES.dictionary)).rejects.toThrow(
+      `OCR recognition model ${missing} could not be loaded`,
+    );
   });
 });

@@ -12,7 +12,7 @@ import { DetectorPool, firstInputName, OcrEngine, withSpinning, type OcrOptions 
 import { loadConfig } from '@forgesyte/server/config/config';
 import { Detector, detectorSpec } from '@forgesyte/server/pipeline/detector';
 import { HostLoad } from '@forgesyte/server/pipeline/host-load';
-import { loadManifest, type Manifest } from '@forgesyte/server/pipeline/model-manifest';
+import { loadManifest, type Manifest, type ModelEntry } from '@forgesyte/server/pipeline/model-manifest';
 import { CompiledPipeline, ocrKey, type FrameInput, type RunContext } from '@forgesyte/server/pipeline/pipeline-graph';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -149,13 +149,14 @@ export interface LoadedPipeline {
 /**
  * Loads pipeline `id` on one detector worker with every ORT thread: one frame at a time, like one bare run.
  * `ocrOptions` overrides the OCR engine's defaults (the OCR comparison stage loads one engine per setting);
- * `fixedInput` loads detectors from their upstream files at the fixed input size, ignoring `any_size`.
+ * `upstream` loads every model from its upstream file, ignoring the copies `npm run models` makes (`any_size`,
+ * `hard_swish`): detectors at their fixed input size, as before those copies (for comparisons).
  */
 export async function loadPipeline(
   m: Manifest,
   id: string,
   ocrOptions: Partial<OcrOptions> = {},
-  { fixedInput = false }: { fixedInput?: boolean } = {},
+  { upstream = false }: { upstream?: boolean } = {},
 ): Promise<LoadedPipeline> {
   const spec = m.pipelines.get(id);
   if (!spec) throw new Error(`unknown pipeline ${id}`);
@@ -166,8 +167,7 @@ export async function loadPipeline(
   for (const node of spec.nodes) {
     if (node.kind === 'detect') {
       const found = m.models.get(node.model)!;
-      // fixedInput: the upstream file at its fixed input, as before `any_size` (for comparisons).
-      const entry = fixedInput ? { ...found, any_size: undefined } : found;
+      const entry = upstream ? { ...found, any_size: undefined } : found;
       const detector = await Detector.load(
         detectorSpec(entry, m.labels.get(entry.id)!, (file) => join(MODELS_DIR, file)),
         pool,
@@ -179,9 +179,10 @@ export async function loadPipeline(
     } else if (node.kind === 'ocr') {
       const det = m.models.get(node.det_model)!;
       const rec = m.models.get(node.rec_model)!;
+      const file = (entry: ModelEntry) => join(MODELS_DIR, (!upstream && entry.hard_swish?.file) || entry.file);
       const engine = await OcrEngine.load(
-        join(MODELS_DIR, det.file),
-        join(MODELS_DIR, rec.file),
+        file(det),
+        file(rec),
         join(MODELS_DIR, rec.dictionary!.file),
         SESSION,
         ocrOptions,

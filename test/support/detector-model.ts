@@ -11,3 +11,10 @@ export const YOLOX_NANO: DetectorModel = {
   stride: 32,
   classes: 80,
 };
+
+/** The PP-OCRv4 files as the pipelines load them: the `hard_swish` copies that `npm run models` makes. */
+export const OCR_FILES = {
+  det: join(MODELS_DIR, 'ch_PP-OCRv4_det_infer_hard_swish.onnx'),
+  rec: join(MODELS_DIR, 'ch_PP-OCRv4_rec_infer_hard_swish.onnx'),
+  dictionary: join(MODELS_DIR, 'ppocr_keys_v1.txt'),
+};

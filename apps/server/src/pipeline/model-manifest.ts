@@ -26,6 +26,11 @@ const modelSchema = z.object({
       stride: z.number().int().positive(),
     })
     .optional(),
+  /**
+   * A copy of `file` that `npm run models` makes, in which each hard-swish activation written out as
+   * Add, Clip, Mul, Div is one HardSigmoid and one Mul (the same function; onnxruntime runs it faster).
+   */
+  hard_swish: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   /** Class names, one per line, relative to the manifest's folder. */
   labels: z.string().optional(),
   url: z.string().optional(),

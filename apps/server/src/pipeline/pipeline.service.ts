@@ -310,8 +310,8 @@ export class PipelineService implements OnModuleInit, OnApplicationShutdown {
       const rec = this.manifest.models.get(recId)!;
       if (!rec.dictionary) throw new Error(`model ${recId}: a recognition model needs a "dictionary"`);
       const paths = {
-        det: this.modelPath(det, det.file),
-        rec: this.modelPath(rec, rec.file),
+        det: this.modelPath(det, det.hard_swish?.file ?? det.file),
+        rec: this.modelPath(rec, rec.hard_swish?.file ?? rec.file),
         dictionary: this.modelPath(rec, rec.dictionary.file),
       };
       this.ocr.set(key, await this.loader.loadOcr(paths, sessionOptions));
