@@ -19,7 +19,8 @@
  * worker does: a full-size TurboJPEG decode and the fused resize and fill, on this thread), the chains taking turns
  * frame by frame so that a load change on a shared machine hits them alike; then the pipelines. With `yolo` among
  * them, also the 640x480 frame against the same picture at the pipeline's frame_size (416x312, what the dashboard
- * sends), through the whole pipeline, the two taking turns.
+ * sends), through the whole pipeline, the two taking turns; and the model file as loaded against the copies it was
+ * made from (see docs/MODELS.md). With `ocr`, the `hard_swish` copies against the upstream files.
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -36,6 +37,7 @@ import {
 import { type Manifest } from '@forgesyte/server/pipeline/model-manifest';
 import { type CompiledPipeline, type FrameInput, type RunContext } from '@forgesyte/server/pipeline/pipeline-graph';
 import {
+  ALL_COPIES,
   benchImages,
   loadAverage,
   loadPipeline,
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     const loaded = await loadPipeline(m, id);
     if (id === 'yolo') {
       await frameSizeStage(loaded.pipeline, inputs, lone.context);
-      await inputSizeStage(m, loaded.pipeline, inputs, lone.context);
+      await modelFilesStage(m, loaded.pipeline, inputs, lone.context);
     }
     if (id === 'ocr' && signs) await ocrFilesStage(m, loaded.pipeline, signs, lone.context);
     for (const [name, input] of inputs) {
@@ -223,45 +225,54 @@ async function frameSizeStage(
 }
 
 /**
- * The `yolo` pipeline as loaded (the model file that takes any input size, frames padded to the next multiple of 32)
- * against the upstream file at its fixed 416x416, the two taking turns frame by frame on each image: inference and
- * total median / p99, and the medians' ratio (any size / fixed).
+ * The `yolo` pipeline as loaded (the copy of YOLOX-Nano that takes any input size, frames padded to the next multiple
+ * of 32, with its focus stem as SpaceToDepth), the same without the SpaceToDepth copy, and the upstream file at its
+ * fixed 416x416, taking turns frame by frame on each image: inference and total median / p99 of each, and each
+ * one's medians over the upstream file's.
  */
-async function inputSizeStage(
+async function modelFilesStage(
   m: Manifest,
-  anySize: CompiledPipeline,
+  loaded: CompiledPipeline,
   inputs: [string, FrameInput][],
   lone: RunContext,
 ): Promise<void> {
   const n = iterations('yolo');
   useDecoders(DECODER_CHAINS[0]!);
   const stride = m.models.get('yolox_nano_coco_416')?.any_size?.stride ?? null;
-  const fixed = await loadPipeline(m, 'yolo', {}, { upstream: true });
-  console.log(
-    `\nyolo, any input size against the fixed 416x416, taking turns, ${n} runs each, load ${loadAverage()}\n`,
-  );
-  console.log('| image | tensor | inference any / fixed | total any / fixed | ratio inference | ratio total |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  const anySize = await loadPipeline(m, 'yolo', {}, { ignore: ['space_to_depth'] });
+  const fixed = await loadPipeline(m, 'yolo', {}, { ignore: ALL_COPIES });
+  const files = [
+    { label: 'as loaded (any size, SpaceToDepth)', pipeline: loaded },
+    { label: 'any size', pipeline: anySize.pipeline },
+    { label: 'upstream 416x416', pipeline: fixed.pipeline },
+  ];
+  console.log(`\nyolo, model files taking turns, ${n} runs each, load ${loadAverage()}\n`);
+  console.log('| image | tensor | file | inference | total | inference / upstream | total / upstream |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const [name, input] of inputs) {
     if (name.startsWith('street_signs')) continue;
     const runs = await takeTurns(
-      [anySize, fixed.pipeline].map((pipeline) => ({ pipeline, input })),
+      files.map(({ pipeline }) => ({ pipeline, input })),
       n,
       lone,
     );
-    const [a, f] = runs.map((results) => ({
+    const measured = runs.map((results) => ({
       inference: stats(results.map((r) => r.timings_ms.inference)),
       total: stats(results.map((r) => r.timings_ms.total)),
-      image: results[0]!.image,
     }));
-    const { inputWidth, inputHeight } = letterbox(a!.image.width, a!.image.height, 416, 416, 'top-left', stride);
-    const pair = (x: { median: number; p99: number }, y: { median: number; p99: number }) =>
-      `${x.median.toFixed(2)} / ${x.p99.toFixed(2)} vs ${y.median.toFixed(2)} / ${y.p99.toFixed(2)}`;
-    console.log(
-      `| ${name} | ${inputWidth}x${inputHeight} | ${pair(a!.inference, f!.inference)} | ${pair(a!.total, f!.total)} | ` +
-        `${(a!.inference.median / f!.inference.median).toFixed(2)} | ${(a!.total.median / f!.total.median).toFixed(2)} |`,
-    );
+    const image = runs[0]![0]!.image;
+    const { inputWidth, inputHeight } = letterbox(image.width, image.height, 416, 416, 'top-left', stride);
+    const upstream = measured[measured.length - 1]!;
+    const cell = (x: { median: number; p99: number }) => `${x.median.toFixed(2)} / ${x.p99.toFixed(2)}`;
+    for (const [k, { label }] of files.entries()) {
+      const { inference, total } = measured[k]!;
+      console.log(
+        `| ${name} | ${inputWidth}x${inputHeight} | ${label} | ${cell(inference)} | ${cell(total)} | ` +
+          `${(inference.median / upstream.inference.median).toFixed(2)} | ${(total.median / upstream.total.median).toFixed(2)} |`,
+      );
+    }
   }
+  await anySize.close();
   await fixed.close();
   console.log('');
 }
@@ -279,7 +290,7 @@ async function ocrFilesStage(
 ): Promise<void> {
   const n = iterations('ocr') * 2;
   useDecoders(DECODER_CHAINS[0]!);
-  const upstream = await loadPipeline(m, 'ocr', {}, { upstream: true });
+  const upstream = await loadPipeline(m, 'ocr', {}, { ignore: ALL_COPIES });
   const runs = await takeTurns(
     [copies, upstream.pipeline].map((pipeline) => ({ pipeline, input })),
     n,

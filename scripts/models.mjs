@@ -13,7 +13,9 @@
 // A model entry with `any_size` also gets a copy made here from its verified file, whose image input takes
 // any height and width (scripts/onnx-any-size.mjs); that copy is checked against its own pinned sha256, so
 // the same upstream file always gives the same bytes. A model entry with `hard_swish` likewise gets a copy whose
-// hard-swish activations (Add, Clip, Mul, Div) are HardSigmoid x Mul (scripts/onnx-hard-swish.mjs).
+// hard-swish activations (Add, Clip, Mul, Div) are HardSigmoid x Mul (scripts/onnx-hard-swish.mjs), and one with
+// `space_to_depth` a copy of its any-size file whose YOLOX Focus stem is one SpaceToDepth
+// (scripts/onnx-space-to-depth.mjs).
 import { createHash } from 'node:crypto';
 import {
   createReadStream,
@@ -31,11 +33,24 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { anySizeModel } from './onnx-any-size.mjs';
 import { hardSwishModel } from './onnx-hard-swish.mjs';
+import { spaceToDepthModel } from './onnx-space-to-depth.mjs';
 
-/** The copies a model entry can ask for, by manifest key: the script that makes each and its edit. */
+/**
+ * The copies a model entry can ask for, by manifest key, in the order they are made: the script that makes each,
+ * its edit, and the file it is made from (a copy made before it, or the entry's verified file).
+ */
 const EDITS = {
-  any_size: { script: 'scripts/onnx-any-size.mjs', make: anySizeModel },
-  hard_swish: { script: 'scripts/onnx-hard-swish.mjs', make: (bytes) => hardSwishModel(bytes).bytes },
+  any_size: { script: 'scripts/onnx-any-size.mjs', make: anySizeModel, from: (model) => model.file },
+  hard_swish: {
+    script: 'scripts/onnx-hard-swish.mjs',
+    make: (bytes) => hardSwishModel(bytes).bytes,
+    from: (model) => model.file,
+  },
+  space_to_depth: {
+    script: 'scripts/onnx-space-to-depth.mjs',
+    make: spaceToDepthModel,
+    from: (model) => model.any_size?.file ?? model.file,
+  },
 };
 
 class ModelError extends Error {}
@@ -70,7 +85,7 @@ function wantedFiles(manifest) {
       if (!copy) continue;
       if (!copy.file || !copy.sha256)
         throw new ModelError(`${manifestPath}: model ${model.id}: ${edit} needs file and sha256`);
-      files.push({ model: model.id, file: copy.file, sha256: copy.sha256, from: model.file, edit });
+      files.push({ model: model.id, file: copy.file, sha256: copy.sha256, from: EDITS[edit].from(model), edit });
     }
   }
   return files;

@@ -228,3 +228,73 @@ export function chainModel(chains: Chain[], opset = 11): Uint8Array {
     { opset },
   );
 }
+
+/** A TensorProto with its values in raw_data: FLOAT (1) or INT64 (7). */
+export function tensor(name: string, dims: number[], type: 1 | 7, values: number[]): Uint8Array {
+  const raw = Buffer.alloc(values.length * (type === 1 ? 4 : 8));
+  values.forEach((v, i) => (type === 1 ? raw.writeFloatLE(v, i * 4) : raw.writeBigInt64LE(BigInt(v), i * 8)));
+  return message((t) => {
+    for (const d of dims) int(t, 1, d);
+    int(t, 2, type);
+    str(t, 8, name);
+    len(t, 9, raw);
+  });
+}
+
+export interface Focus {
+  /** The (row, column) offset of each Concat input, in Concat order (YOLOX: [0,0], [1,0], [0,1], [1,1]). */
+  order: [number, number][];
+  /** The slices' step (2 makes a focus stem). */
+  step?: number;
+  /** Something else also reads the Conv's weights. */
+  weightsReadTwice?: boolean;
+}
+
+/** Channels of the hand-built focus stem's input; the Conv has 2 outputs and a 1x1 kernel. */
+export const FOCUS_WEIGHTS = Array.from({ length: 2 * 12 }, (_, i) => i + 1);
+
+/**
+ * x [1, 3, 4, 6] -> four branches Slice(rows) -> Slice(columns) -> Concat(axis 1) -> Conv(w [2, 12, 1, 1]) -> y,
+ * the slice parameters in initializers, as YOLOX's exporter writes its focus stem.
+ */
+export function focusModel({ order, step = 2, weightsReadTwice = false }: Focus): Uint8Array {
+  const initializers = [
+    tensor('zero', [1], 7, [0]),
+    tensor('one', [1], 7, [1]),
+    tensor('end', [1], 7, [Number.MAX_SAFE_INTEGER]),
+    tensor('rows', [1], 7, [2]),
+    tensor('columns', [1], 7, [3]),
+    tensor('step', [1], 7, [step]),
+    tensor('w', [2, 12, 1, 1], 1, FOCUS_WEIGHTS),
+  ];
+  const start = (offset: number) => (offset === 0 ? 'zero' : 'one');
+  const nodes = order.flatMap(([dy, dx], k) => [
+    node('Slice', ['x', start(dy), 'end', 'rows', 'step'], [`r${k}`]),
+    node('Slice', [`r${k}`, start(dx), 'end', 'columns', 'step'], [`b${k}`]),
+  ]);
+  nodes.push(
+    message((w) => {
+      for (let k = 0; k < order.length; k++) str(w, 1, `b${k}`);
+      str(w, 2, 'focus');
+      str(w, 3, 'Concat_0');
+      str(w, 4, 'Concat');
+      len(
+        w,
+        5,
+        message((a) => {
+          str(a, 1, 'axis');
+          a.uint32(3 << 3).int64(1);
+          a.uint32(20 << 3).uint32(2); // type INT
+        }),
+      );
+    }),
+    node('Conv', ['focus', 'w'], ['y']),
+  );
+  if (weightsReadTwice) nodes.push(node('Identity', ['w'], ['w_copy']));
+  return model(
+    nodes,
+    [valueInfo('x', [1, 3, 4, 6])],
+    [valueInfo('y', [1, 2, 2, 3]), ...(weightsReadTwice ? [valueInfo('w_copy', [2, 12, 1, 1])] : [])],
+    { extra: (w) => initializers.forEach((t) => len(w, 5, t)) },
+  );
+}

@@ -20,6 +20,7 @@ interface ManifestModel {
   dictionary?: { file: string; sha256: string };
   any_size?: { file: string; sha256: string };
   hard_swish?: { file: string; sha256: string };
+  space_to_depth?: { file: string; sha256: string };
 }
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'manifest.json'), 'utf8')) as {
   models: ManifestModel[];
@@ -103,9 +104,11 @@ describe('npm run models', () => {
         if (model.dictionary) expect(sha256(join(dir, model.dictionary.file))).toBe(model.dictionary.sha256);
       }
       expect(server.requests).toHaveLength(downloaded.length);
-      // The copies made from verified files (any_size, hard_swish) match their own pins.
-      const copies = manifest.models.flatMap((m) => [m.any_size, m.hard_swish]).filter((c) => c !== undefined);
-      expect(copies).toHaveLength(3);
+      // The copies made from verified files (any_size, hard_swish, space_to_depth) match their own pins.
+      const copies = manifest.models
+        .flatMap((m) => [m.any_size, m.hard_swish, m.space_to_depth])
+        .filter((c) => c !== undefined);
+      expect(copies).toHaveLength(4);
       for (const copy of copies) {
         expect(sha256(join(dir, copy.file))).toBe(copy.sha256);
         expect(first.stdout).toContain(`models: ${copy.file} made from`);

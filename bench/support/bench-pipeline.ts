@@ -139,6 +139,10 @@ export async function benchImages(): Promise<[string, FrameInput][]> {
   ];
 }
 
+/** The copies of model files that `npm run models` makes (docs/MODELS.md). */
+export type ModelCopy = 'any_size' | 'hard_swish' | 'space_to_depth';
+export const ALL_COPIES: ModelCopy[] = ['any_size', 'hard_swish', 'space_to_depth'];
+
 export interface LoadedPipeline {
   pipeline: CompiledPipeline;
   /** One bare runner per detection model of the pipeline. */
@@ -149,14 +153,15 @@ export interface LoadedPipeline {
 /**
  * Loads pipeline `id` on one detector worker with every ORT thread: one frame at a time, like one bare run.
  * `ocrOptions` overrides the OCR engine's defaults (the OCR comparison stage loads one engine per setting);
- * `upstream` loads every model from its upstream file, ignoring the copies `npm run models` makes (`any_size`,
- * `hard_swish`): detectors at their fixed input size, as before those copies (for comparisons).
+ * `ignore` lists the copies `npm run models` makes that are not to be loaded (`any_size`, `hard_swish`,
+ * `space_to_depth`; all three: every model from its upstream file, detectors at their fixed input size), for
+ * comparisons with what the pipelines load.
  */
 export async function loadPipeline(
   m: Manifest,
   id: string,
   ocrOptions: Partial<OcrOptions> = {},
-  { upstream = false }: { upstream?: boolean } = {},
+  { ignore = [] }: { ignore?: ModelCopy[] } = {},
 ): Promise<LoadedPipeline> {
   const spec = m.pipelines.get(id);
   if (!spec) throw new Error(`unknown pipeline ${id}`);
@@ -167,7 +172,7 @@ export async function loadPipeline(
   for (const node of spec.nodes) {
     if (node.kind === 'detect') {
       const found = m.models.get(node.model)!;
-      const entry = upstream ? { ...found, any_size: undefined } : found;
+      const entry = { ...found, ...Object.fromEntries(ignore.map((copy) => [copy, undefined])) };
       const detector = await Detector.load(
         detectorSpec(entry, m.labels.get(entry.id)!, (file) => join(MODELS_DIR, file)),
         pool,
@@ -179,7 +184,8 @@ export async function loadPipeline(
     } else if (node.kind === 'ocr') {
       const det = m.models.get(node.det_model)!;
       const rec = m.models.get(node.rec_model)!;
-      const file = (entry: ModelEntry) => join(MODELS_DIR, (!upstream && entry.hard_swish?.file) || entry.file);
+      const file = (entry: ModelEntry) =>
+        join(MODELS_DIR, (!ignore.includes('hard_swish') && entry.hard_swish?.file) || entry.file);
       const engine = await OcrEngine.load(
         file(det),
         file(rec),

@@ -6,7 +6,7 @@ import { MODELS_DIR } from './app';
 export const YOLOX_NANO: DetectorModel = {
   id: 'yolox_nano_coco_416',
   family: 'yolox',
-  path: join(MODELS_DIR, 'yolox_nano_coco_416_any_size.onnx'),
+  path: join(MODELS_DIR, 'yolox_nano_coco_416_any_size_s2d.onnx'),
   input: { width: 416, height: 416 },
   stride: 32,
   classes: 80,

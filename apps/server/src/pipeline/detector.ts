@@ -33,7 +33,7 @@ export function detectorSpec(entry: ModelEntry, labels: string[], pathOf: (file:
   return {
     id: entry.id,
     family: entry.family,
-    path: pathOf(entry.any_size?.file ?? entry.file),
+    path: pathOf(entry.space_to_depth?.file ?? entry.any_size?.file ?? entry.file),
     input: entry.input!,
     stride: entry.any_size?.stride ?? null,
     labels,

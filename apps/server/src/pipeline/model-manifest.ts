@@ -31,6 +31,11 @@ const modelSchema = z.object({
    * Add, Clip, Mul, Div is one HardSigmoid and one Mul (the same function; onnxruntime runs it faster).
    */
   hard_swish: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+  /**
+   * A copy of the `any_size` file (of `file` without one) that `npm run models` makes, in which a YOLOX "Focus"
+   * stem (strided Slices and a Concat) is one SpaceToDepth, the next Conv's weights reordered to match.
+   */
+  space_to_depth: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   /** Class names, one per line, relative to the manifest's folder. */
   labels: z.string().optional(),
   url: z.string().optional(),
