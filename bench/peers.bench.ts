@@ -17,6 +17,7 @@
  *   BENCH_PYTHON      the interpreter (default /usr/bin/python3)
  */
 import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +37,12 @@ import {
 } from './support/bench-pipeline';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 100);
-/** Uncounted runs per frame before timing it, on both sides (peers_opencv.py has the same number). */
-const PEER_WARMUP = 5;
+/**
+ * Uncounted runs each time a side starts a frame, on both sides (peers_opencv.py has the same numbers): at least this
+ * many runs and this long, so the faster side is not the one timed while threads and caches warm up again.
+ */
+const WARMUP_RUNS = 5;
+const WARMUP_MS = 250;
 const ROUNDS = Math.max(1, Math.min(ITERATIONS, Number(process.env.BENCH_ROUNDS ?? 5)));
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 
@@ -101,15 +106,23 @@ async function main(): Promise<void> {
   const ours = images.map(([name]) => ({ name, totals: [] as number[], last: null as PipelineResult | null }));
   const theirs = images.map((): PeerSamples => ({ decode: [], forward: [], total: [] }));
   let peerInfo: { opencv: string; threads: number } | { missing: string } | null = null;
-  let peerDetections: PeerFrame['detections'][] = [];
+  const peerDetections: PeerFrame['detections'][] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const runs = Math.floor(ITERATIONS / ROUNDS) + (round < ITERATIONS % ROUNDS ? 1 : 0);
-      for (const [i, [, input]] of images.entries()) {
-        // As the peer does (PEER_WARMUP uncounted runs per frame each time it starts): the first runs after the other
-        // side's turn are slow on both sides (threads and caches gone cold), and counted on one side only they
-        // inflated that side's first frame by 2x.
-        for (let w = 0; w < PEER_WARMUP; w++) await loaded.pipeline.runFrame(input, lone.context);
+      // Each round starts at another frame, on both sides: whatever the other side's turn leaves behind (measured: the
+      // round's first frame 4 ms slower than the same input size second, with 250 ms of warm-up) is shared out.
+      const order = images.map((_, k) => (k + round) % images.length);
+      for (const i of order) {
+        const [, input] = images[i]!;
+        // As the peer does (uncounted runs each time it starts a frame): the first runs after the other side's turn are
+        // slow on both sides (threads and caches gone cold). Counted on one side only they inflated that side's first
+        // frame by 2x; five runs were 250 ms on the peer's side but 75 on ours, and our first frame still paid (19.3
+        // against 14.6 ms for the same input size), so the warm-up is as long on both sides.
+        const warmStart = performance.now();
+        for (let w = 0; w < WARMUP_RUNS || performance.now() - warmStart < WARMUP_MS; w++) {
+          await loaded.pipeline.runFrame(input, lone.context);
+        }
         for (let r = 0; r < runs; r++) {
           const result = await loaded.pipeline.runFrame(input, lone.context);
           ours[i]!.totals.push(result.timings_ms.total);
@@ -117,17 +130,21 @@ async function main(): Promise<void> {
         }
       }
       if (peerInfo && 'missing' in peerInfo) continue;
-      const peer = runPeer(model, files, runs);
+      const peer = runPeer(
+        model,
+        order.map((i) => files[i]!),
+        runs,
+      );
       if ('failed' in peer) throw new Error(`the OpenCV side failed: ${peer.failed}`);
       if ('missing' in peer) {
         peerInfo = peer;
         continue;
       }
       peerInfo = { opencv: peer.opencv, threads: peer.threads };
-      peer.frames.forEach((frame, i) => {
-        for (const key of ['decode', 'forward', 'total'] as const) theirs[i]![key].push(...frame.samples[key]);
+      peer.frames.forEach((frame, k) => {
+        for (const key of ['decode', 'forward', 'total'] as const) theirs[order[k]!]![key].push(...frame.samples[key]);
+        peerDetections[order[k]!] = frame.detections;
       });
-      peerDetections = peer.frames.map((f) => f.detections);
     }
   } finally {
     await loaded.close();

@@ -23,6 +23,8 @@ except ImportError as error:  # the caller prints a notice and skips the peer
 INPUT = 416
 STRIDES = (8, 16, 32)
 SCORE, IOU = 0.25, 0.45
+# Uncounted runs each time a frame starts (bench/peers.bench.ts: the same numbers on its side).
+WARMUP_RUNS, WARMUP_MS = 5, 250
 
 
 def grids():
@@ -98,7 +100,11 @@ def main():
         data = np.frombuffer(open(path, "rb").read(), np.uint8)
         decode, forward, total = [], [], []
         found = []
-        for i in range(iterations + 5):
+        runs, started = 0, time.perf_counter()
+        while len(total) < iterations:
+            # Warm-up, not counted: at least WARMUP_RUNS runs and WARMUP_MS, as bench/peers.bench.ts on its side.
+            warming = runs < WARMUP_RUNS or (time.perf_counter() - started) * 1000 < WARMUP_MS
+            runs += 1
             t0 = time.perf_counter()
             img = cv2.imdecode(data, cv2.IMREAD_COLOR)
             blob, sx, sy = preprocess(img)
@@ -108,7 +114,7 @@ def main():
             t2 = time.perf_counter()
             found = postprocess(out, sx, sy, img.shape[1], img.shape[0])
             t3 = time.perf_counter()
-            if i >= 5:  # warm-up runs are not counted (bench/peers.bench.ts: PEER_WARMUP, the same on its side)
+            if not warming:
                 decode.append((t1 - t0) * 1000)
                 forward.append((t2 - t1) * 1000)
                 total.append((t3 - t0) * 1000)
