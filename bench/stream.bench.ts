@@ -13,7 +13,7 @@
  * (the worst case: bursts of N frames). Bounded: every scenario ends at its deadline plus a 5 s drain.
  *
  * Per scenario it also prints the server's event-loop delay (p50/p99/max, `perf_hooks.monitorEventLoopDelay` in the
- * server process, preloaded by `support/loop-delay.ts`): how long a socket read or timer of the server waited.
+ * server process, preloaded by `support/loop-delay.mjs`): how long a socket read or timer of the server waited.
  * The server's environment is this process's, so `ORT_ALLOW_SPINNING=0 npm run bench:stream` compares settings.
  *
  * --frame WxH sets the frame sent (default 640x480, what a webcam gives; `--frame 416x312` is that frame at `yolo`'s

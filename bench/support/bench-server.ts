@@ -1,15 +1,20 @@
 /**
  * The server as a child process for the benchmarks that stream to it (bench:stream, bench:soak): client and server do
- * not share an event loop, and the server's RSS is its own.
+ * not share an event loop, and the server's RSS is its own. It is the built server, what `npm start` runs (the npm
+ * scripts of these benchmarks build it first): run from source, ts-node's compiler sat in the heap of the main thread
+ * and of every detector worker (24 MB in each worker), and their full garbage collections, every 2 s in a worker at
+ * 15 fps, paused 3-9 ms each.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { freePort } from '../../test/support/free-port';
 
 const ROOT = resolve(__dirname, '..', '..');
+/** `npm start`'s entry point, made by `npm run build:server`. */
+const SERVER_MAIN = join(ROOT, 'dist', 'apps', 'server', 'apps', 'server', 'src', 'main.js');
 export const MEDIA = resolve(ROOT, '..', 'shared', 'media');
 
 export interface BenchServer {
@@ -19,7 +24,7 @@ export interface BenchServer {
   ws: string;
   /** Stops the server (SIGTERM, as an orchestrator would) and removes its data directory. */
   stop(): Promise<void>;
-  /** The server's event-loop delay (ms) since the last call (or its start), from `support/loop-delay.ts`. */
+  /** The server's event-loop delay (ms) since the last call (or its start), from `support/loop-delay.mjs`. */
   loopDelay(): Promise<LoopDelay>;
 }
 
@@ -34,34 +39,23 @@ export interface LoopDelay {
  * environment, and resolves once /health/ready answers 200 (at most 120 s: the models load first).
  */
 export async function startBenchServer(pipeline: string, env: Record<string, string>): Promise<BenchServer> {
+  if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run \`npm run build:server\` first`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'forgesyte-bench-'));
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      '-r',
-      './bench/support/loop-delay.ts',
-      'apps/server/src/main.ts',
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        PIPELINES: pipeline,
-        DATA_DIR: dataDir,
-        STREAM_MAX_SESSIONS: '64',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const child = spawn(process.execPath, ['--import', './bench/support/loop-delay.mjs', SERVER_MAIN], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      PIPELINES: pipeline,
+      DATA_DIR: dataDir,
+      STREAM_MAX_SESSIONS: '64',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const exited = new Promise((r) => child.once('exit', r));
   const stop = async () => {
     child.kill('SIGTERM');
