@@ -168,7 +168,13 @@ function derive(entry, tmp) {
   if (!existsSync(join(modelsDir, entry.from))) {
     throw new ModelError(`model ${entry.model}: ${entry.file} is made from ${entry.from}, which is missing`);
   }
-  const bytes = EDITS[entry.edit].make(readFileSync(join(modelsDir, entry.from)));
+  let bytes;
+  try {
+    bytes = EDITS[entry.edit].make(readFileSync(join(modelsDir, entry.from)));
+  } catch (error) {
+    // The manifest asks for an edit this file does not fit (a wrong entry): said as the other model errors are.
+    throw new ModelError(`model ${entry.model}: cannot make ${entry.file} from ${entry.from}: ${error.message}`);
+  }
   writeFileSync(tmp, bytes);
   return { sha256: createHash('sha256').update(bytes).digest('hex'), where: entry.from };
 }

@@ -164,4 +164,28 @@ describe('npm run models', () => {
       rmSync(empty, { recursive: true, force: true });
     }
   });
+
+  it('names the model and the file when an edit the manifest asks for does not fit the model', async () => {
+    const yolox = present(
+      manifest.models.find((m) => m.any_size !== undefined),
+      'a model with an any-size copy',
+    );
+    // A hard-swish copy of YOLOX-Nano, which has no hard-swish: a wrong manifest entry.
+    const wrong = { ...yolox, hard_swish: { file: 'wrong_hard_swish.onnx', sha256: '0'.repeat(64) } };
+    const manifestPath = join(dir, 'manifest.json');
+    writeFileSync(manifestPath, JSON.stringify({ models: [wrong], pipelines: [] }));
+    const run = await runModels({
+      MODELS_DIR: join(dir, 'models'),
+      MODEL_SOURCE: SHARED_MODELS,
+      MODELS_MANIFEST: manifestPath,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `model ${yolox.id}: cannot make wrong_hard_swish.onnx from ${yolox.file}: no hard-swish chain (Add 3, Clip 0..6, Mul, Div 6) in the model`,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'models', 'wrong_hard_swish.onnx'))).toBe(false);
+    // The entry's other copies are made all the same.
+    expect(sha256(join(dir, 'models', yolox.any_size!.file))).toBe(yolox.any_size!.sha256);
+  });
 });
