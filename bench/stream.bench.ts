@@ -1,8 +1,8 @@
 /**
  * npm run bench:stream [-- --scenarios 1x15,4x15,4x30 --seconds 10 --pipeline yolo --phase spread --frame 640x480]
  *
- * Starts the server as a child process on a free loopback port (so client and server do not
- * share an event loop), then for each scenario (sessions x fps) streams 640x480 JPEGs for the
+ * Starts the built server (the npm script builds it first; see support/bench-server.ts) as a child process on a
+ * free loopback port (so client and server do not share an event loop), then for each scenario (sessions x fps) streams 640x480 JPEGs for the
  * given seconds and prints, per session, round-trip p50/p95/p99 of processed frames and the
  * processed/dropped counts; per scenario the aggregate processed fps, slow_down signals and the
  * server's peak RSS. The last default scenario offers twice what the server can process, to show
