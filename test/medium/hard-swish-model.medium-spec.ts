@@ -3,36 +3,10 @@ import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { chainModel, nodesOf, runEdit } from '../../scripts/onnx-spec-support';
 import { MODELS_DIR } from '../support/app';
+import { compareOutputs, seeded, SESSION } from '../support/model-outputs';
 
 // The copies of the PP-OCRv4 files that `npm run models` makes with each hard-swish chain as HardSigmoid x Mul
 // (scripts/onnx-hard-swish.mjs) against the files they were made from, run by onnxruntime.
-
-const SESSION = { intraOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' } as const;
-
-function seeded(length: number, scale: number, offset: number): Float32Array {
-  let seed = 11;
-  return new Float32Array(length).map(() => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return (seed / 2 ** 31) * scale + offset;
-  });
-}
-
-async function worstDifference(a: string, b: string, feed: Tensor): Promise<number> {
-  const sessions = [await InferenceSession.create(a, SESSION), await InferenceSession.create(b, SESSION)];
-  try {
-    const [x, y] = await Promise.all(
-      sessions.map(async (s) => (await s.run({ [s.inputNames[0]!]: feed }))[s.outputNames[0]!]!),
-    );
-    expect(y!.dims).toEqual(x!.dims);
-    const p = x!.data as Float32Array;
-    const q = y!.data as Float32Array;
-    let worst = 0;
-    for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i]! - q[i]!));
-    return worst;
-  } finally {
-    for (const s of sessions) await s.release();
-  }
-}
 
 /** `values` through a one-chain model (input x [1, 8]), eight at a time. */
 async function runChain(bytes: Uint8Array, values: Float32Array): Promise<Float32Array> {
@@ -78,7 +52,7 @@ describe('hard-swish chains as HardSigmoid x Mul', () => {
     expect(count(after, 'HardSigmoid')).toBe(count(before, 'HardSigmoid') + count(before, 'Clip'));
     // Normalised image values, as the OCR engine feeds them.
     const size = dims.reduce((a, b) => a * b, 1);
-    const worst = await worstDifference(upstream, copy, new Tensor('float32', seeded(size, 2, -1), dims));
+    const { worst } = await compareOutputs(upstream, copy, new Tensor('float32', seeded(size, 2, -1), dims));
     expect(worst).toBeLessThan(1e-4);
   });
 });
