@@ -6,19 +6,18 @@
 //
 // This only edits what the file declares: whether the graph really computes at other sizes (no
 // size-dependent constants) is checked by running it (apps/server/test medium tier).
+import { readGraph } from './onnx-graph.mjs';
 import {
   fields,
-  GRAPH_INITIALIZER,
   GRAPH_INPUT,
   GRAPH_OUTPUT,
   GRAPH_VALUE_INFO,
   lenField,
   rewrite,
   rewriteGraph,
-  stringOf,
+  stringsOf,
 } from './onnx-wire.mjs';
 
-const INITIALIZER_NAME = 8;
 const VALUE_INFO_NAME = 1;
 const VALUE_INFO_TYPE = 2;
 const TYPE_TENSOR = 1;
@@ -26,10 +25,7 @@ const TENSOR_SHAPE = 2;
 const SHAPE_DIM = 1;
 const DIM_PARAM = 2;
 
-function nameOf(valueInfo) {
-  const name = fields(valueInfo).find((f) => f.field === VALUE_INFO_NAME);
-  return name ? stringOf(name.payload) : '';
-}
+const nameOf = (valueInfo) => stringsOf(valueInfo, VALUE_INFO_NAME)[0] ?? '';
 
 /** The tensor shape inside a ValueInfoProto, rewritten by `editShape`. */
 function rewriteShape(valueInfo, editShape) {
@@ -68,13 +64,7 @@ function freeImageDims(shape, inputName) {
 export function anySizeModel(bytes) {
   let inputs = 0;
   const out = rewriteGraph(bytes, (graph) => {
-    const weights = new Set(
-      fields(graph)
-        .filter((f) => f.field === GRAPH_INITIALIZER)
-        .map((f) => fields(f.payload).find((t) => t.field === INITIALIZER_NAME))
-        .filter(Boolean)
-        .map((name) => stringOf(name.payload)),
-    );
+    const weights = readGraph(graph).initializers;
     return rewrite(graph, (f) => {
       if (f.field === GRAPH_VALUE_INFO) return null;
       if (f.field === GRAPH_OUTPUT) {
